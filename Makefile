@@ -1,0 +1,59 @@
+# The README's two quick-start commands: `make run` and `make test`.
+# Both install what is missing (Debian 12 packages), configure and build first.
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= Release
+JOBS ?= $(shell nproc)
+MODEL ?= resources/models/gsc-cs.safetensors
+REPORT_DIR ?= reports
+
+DEB_PACKAGES := cmake g++ make pkg-config \
+  qt6-base-dev qt6-charts-dev qt6-multimedia-dev \
+  libeigen3-dev libsndfile1-dev nlohmann-json3-dev \
+  libxrt-dev libtorch-dev \
+  espeak-ng sox xvfb xauth pulseaudio pulseaudio-utils poppler-utils
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps configure build run test bench clean
+
+all: build
+
+# Idempotent and quiet: asks dpkg what is missing, installs only that.
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing missing Debian packages:" $$missing; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(BUILD_DIR)/CMakeCache.txt:
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
+
+configure: deps $(BUILD_DIR)/CMakeCache.txt
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# With a display: the desktop app on the bundled model. Without: the headless benchmark + report.
+run: build
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] && [ -x $(BUILD_DIR)/app/gui/sparsescope ]; then \
+	  $(BUILD_DIR)/app/gui/sparsescope $(MODEL); \
+	else \
+	  mkdir -p $(REPORT_DIR); \
+	  echo "No display: running the headless benchmark on $(MODEL)"; \
+	  $(BUILD_DIR)/app/cli/sparsescope-cli bench $(MODEL) --engines all --threads 1 --batch 1 --seconds 2 \
+	    --json $(REPORT_DIR)/bench.json --csv $(REPORT_DIR)/bench.csv && \
+	  echo "Report written to $(REPORT_DIR)/bench.json and $(REPORT_DIR)/bench.csv"; \
+	fi
+
+test: build
+	@cd $(BUILD_DIR) && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@$(BUILD_DIR)/app/cli/sparsescope-cli bench $(MODEL) --engines all --seconds 3
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,453 @@
+#include "engines/pipeline.h"
+
+#include "sparsity/kwinners.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+
+namespace ss {
+
+namespace {
+
+std::vector<int> identity(int n)
+{
+    std::vector<int> p(static_cast<size_t>(n));
+    std::iota(p.begin(), p.end(), 0);
+    return p;
+}
+
+LayerStats baseInfo(const std::string& names, const char* op, const ActShape& in)
+{
+    LayerStats s;
+    s.layer = names;
+    s.op = op;
+    s.kernel = std::string(op) + ".f32.shared";
+    s.input_size = double(in.size());
+    return s;
+}
+
+// ---- shared steps ------------------------------------------------------------------------------
+
+class MaxPoolStep final : public Step {
+public:
+    MaxPoolStep(const Layer& L, const ActShape& i, const ActShape& o) : k_(L.pool_kernel), s_(L.pool_stride)
+    {
+        in = i;
+        out = o;
+        info = baseInfo(L.name, "maxpool2d", i);
+    }
+    void run(const float* x, float* y, int items, ThreadPool& pool, StepCounters&) override
+    {
+        const int C = in.c, IW = in.w, OH = out.h, OW = out.w;
+        pool.parallelFor(items * OH, [&](int b, int e, int) {
+            for (int t = b; t < e; ++t) {
+                const int item = t / OH, oy = t % OH;
+                const float* xi = x + size_t(item) * in.size();
+                float* yr = y + size_t(item) * out.size() + size_t(oy) * OW * C;
+                for (int ox = 0; ox < OW; ++ox) {
+                    float* yo = yr + size_t(ox) * C;
+                    for (int c = 0; c < C; ++c)
+                        yo[c] = -std::numeric_limits<float>::infinity();
+                    for (int dy = 0; dy < k_; ++dy)
+                        for (int dx = 0; dx < k_; ++dx) {
+                            const float* xs = xi + (size_t(oy * s_ + dy) * IW + ox * s_ + dx) * C;
+                            for (int c = 0; c < C; ++c)
+                                yo[c] = std::max(yo[c], xs[c]);
+                        }
+                }
+            }
+        });
+    }
+
+private:
+    int k_, s_;
+};
+
+class ChannelAffineStep final : public Step { // batch norm not folded into a conv/linear
+public:
+    ChannelAffineStep(const Layer& L, const ActShape& s, const std::vector<int>& perm)
+    {
+        in = out = s;
+        info = baseInfo(L.name, "batchnorm", s);
+        scale_.resize(size_t(s.c));
+        shift_.resize(size_t(s.c));
+        for (int j = 0; j < s.c; ++j) {
+            const int c = perm[size_t(j)];
+            const double inv = 1.0 / std::sqrt(double(L.running_var.data[size_t(c)]) + L.eps);
+            const double g = L.affine ? L.bn_weight.data[size_t(c)] : 1.0;
+            const double b = L.affine ? L.bn_bias.data[size_t(c)] : 0.0;
+            scale_[size_t(j)] = float(inv * g);
+            shift_[size_t(j)] = float(b - L.running_mean.data[size_t(c)] * inv * g);
+        }
+    }
+    void run(const float* x, float* y, int items, ThreadPool&, StepCounters&) override
+    {
+        const int C = in.c;
+        const int64_t n = items * in.size() / C;
+        for (int64_t p = 0; p < n; ++p)
+            for (int c = 0; c < C; ++c)
+                y[p * C + c] = x[p * C + c] * scale_[size_t(c)] + shift_[size_t(c)];
+    }
+
+private:
+    std::vector<float> scale_, shift_;
+};
+
+class ReluStep final : public Step {
+public:
+    ReluStep(const Layer& L, const ActShape& s)
+    {
+        in = out = s;
+        info = baseInfo(L.name, "relu", s);
+    }
+    void run(const float* x, float* y, int items, ThreadPool&, StepCounters&) override
+    {
+        const int64_t n = items * in.size();
+        for (int64_t i = 0; i < n; ++i)
+            y[i] = std::max(0.0f, x[i]);
+    }
+};
+
+class LogSoftmaxStep final : public Step {
+public:
+    LogSoftmaxStep(const Layer& L, const ActShape& s)
+    {
+        in = out = s;
+        info = baseInfo(L.name, "logsoftmax", s);
+    }
+    void run(const float* x, float* y, int items, ThreadPool&, StepCounters&) override
+    {
+        const int C = in.c;
+        const int64_t rows = items * in.size() / C;
+        for (int64_t r = 0; r < rows; ++r) {
+            const float* xr = x + r * C;
+            float* yr = y + r * C;
+            double m = -std::numeric_limits<double>::infinity();
+            for (int c = 0; c < C; ++c) m = std::max(m, double(xr[c]));
+            double s = 0;
+            for (int c = 0; c < C; ++c) s += std::exp(double(xr[c]) - m);
+            const double lse = m + std::log(s);
+            for (int c = 0; c < C; ++c) yr[c] = float(xr[c] - lse);
+        }
+    }
+};
+
+// k-WTA in the internal layout: boost factors and the tie-break order (PyTorch flat index) are
+// permuted at prepare time, so the winners are exactly the reference's.
+class KwtaStep final : public Step {
+public:
+    KwtaStep(const Layer& L, const ActShape& s, const std::vector<int>& perm, int threads)
+        : k_(L.k_inference), local_(L.kind == LayerKind::KWinners2d && L.local), scratch_(size_t(threads))
+    {
+        in = out = s;
+        info = baseInfo(L.name, L.kind == LayerKind::KWinners2d ? "kwinners2d" : "kwinners", s);
+        info.kernel = local_ ? "kwinners.f32.local" : "kwinners.f32.global";
+        const int C = s.c, HW = s.h * s.w;
+        const bool boosted = L.boost_strength > 0;
+        if (local_) {
+            boost_.assign(size_t(C), 1.0f);
+            order_.resize(size_t(C));
+            for (int j = 0; j < C; ++j) {
+                order_[size_t(j)] = perm[size_t(j)];
+                if (boosted)
+                    boostFactors(L.duty_cycles.ptr() + perm[size_t(j)], 1, double(k_) / C, L.boost_strength, &boost_[size_t(j)]);
+            }
+        } else {
+            const int n = int(s.size());
+            boost_.assign(size_t(n), 1.0f);
+            order_.resize(size_t(n));
+            const double target = double(k_) / n;
+            for (int p = 0; p < HW; ++p)
+                for (int j = 0; j < C; ++j) {
+                    const int c = perm[size_t(j)];
+                    const size_t i = size_t(p) * C + j;
+                    order_[i] = c * HW + p; // PyTorch (C, H, W) flat index
+                    if (boosted) {
+                        // KWinners2d: one duty cycle per channel; KWinners: one per unit (HW == 1)
+                        boostFactors(L.duty_cycles.ptr() + c, 1, target, L.boost_strength, &boost_[i]);
+                    }
+                }
+        }
+        if (!boosted)
+            boost_.clear();
+    }
+    void run(const float* x, float* y, int items, ThreadPool& pool, StepCounters&) override
+    {
+        const int64_t n = in.size();
+        std::memcpy(y, x, sizeof(float) * size_t(items * n));
+        const float* boost = boost_.empty() ? nullptr : boost_.data();
+        if (local_) {
+            const int C = in.c, HW = in.h * in.w;
+            pool.parallelFor(items * HW, [&](int b, int e, int worker) {
+                for (int t = b; t < e; ++t)
+                    kwinnersInPlace(y + size_t(t) * C, C, k_, boost, order_.data(), scratch_[size_t(worker)]);
+            });
+        } else {
+            pool.parallelFor(items, [&](int b, int e, int worker) {
+                for (int t = b; t < e; ++t)
+                    kwinnersInPlace(y + size_t(t) * n, int(n), k_, boost, order_.data(), scratch_[size_t(worker)]);
+            });
+        }
+    }
+
+private:
+    int k_;
+    bool local_;
+    std::vector<float> boost_;
+    std::vector<int32_t> order_;
+    std::vector<std::vector<float>> scratch_;
+};
+
+} // namespace
+
+// ---- packing helpers ---------------------------------------------------------------------------
+
+namespace pack {
+
+std::vector<float> transposePadded(const std::vector<float>& w, int M, int N, int gpad)
+{
+    std::vector<float> t(size_t(N) * gpad, 0.0f);
+    for (int o = 0; o < M; ++o)
+        for (int n = 0; n < N; ++n)
+            t[size_t(n) * gpad + o] = w[size_t(o) * N + n];
+    return t;
+}
+
+std::vector<int32_t> convOffsets(const WeightedOp& op, int in_w_padded)
+{
+    std::vector<int32_t> off(static_cast<size_t>(op.N));
+    for (int dy = 0; dy < op.kh; ++dy)
+        for (int dx = 0; dx < op.kw; ++dx)
+            for (int c = 0; c < op.cin; ++c)
+                off[size_t((dy * op.kw + dx) * op.cin + c)] = (dy * in_w_padded + dx) * op.cin + c;
+    return off;
+}
+
+void padInput(const float* in, const ActShape& s, int pad, float* out)
+{
+    const int PW = s.w + 2 * pad, C = s.c;
+    std::fill(out, out + size_t(s.h + 2 * pad) * PW * C, 0.0f);
+    for (int y = 0; y < s.h; ++y)
+        std::memcpy(out + (size_t(y + pad) * PW + pad) * C, in + size_t(y) * s.w * C, sizeof(float) * size_t(s.w) * C);
+}
+
+} // namespace pack
+
+// ---- the pipeline ------------------------------------------------------------------------------
+
+Status PipelineEngine::prepare(const Model& model, const EngineOptions& options)
+{
+    steps_.clear();
+    counters_.clear();
+    if (model.layers.empty())
+        return badInput("The model has no layers.");
+    kernels_ = &kernels::best();
+    if (!options.isa.empty()) {
+        bool found = false;
+        for (auto isa : kernels::allIsas())
+            if (options.isa == kernels::isaName(isa)) {
+                if (!kernels::cpuSupports(isa))
+                    return unsupported("This CPU cannot run the " + options.isa + " kernels.");
+                kernels_ = &kernels::table(isa);
+                found = true;
+            }
+        if (!found)
+            return badInput("Unknown ISA '" + options.isa + "' (known: scalar, avx2, avx512).");
+    }
+    pool_ = std::make_unique<ThreadPool>(std::max(1, options.threads));
+    input_ = model.input;
+    ActShape cur = model.input;
+    std::vector<int> perm = identity(cur.c);
+    bool sparse_src = false;
+
+    for (size_t i = 0; i < model.layers.size(); ++i) {
+        const Layer& L = model.layers[i];
+        std::unique_ptr<Step> step;
+        switch (L.kind) {
+        case LayerKind::Conv2d:
+        case LayerKind::Linear: {
+            WeightedOp op;
+            op.layer = &L;
+            op.names = L.name;
+            op.conv = L.kind == LayerKind::Conv2d;
+            op.in = L.in_shape;
+            op.out = L.out_shape;
+            op.M = L.outputs();
+            op.N = L.fanIn();
+            op.weight_density = L.weight_density;
+            op.P = L.group_size;
+            op.input_sparse = sparse_src;
+            std::vector<float> scale(size_t(op.M), 1.0f), shift(size_t(op.M), 0.0f);
+            op.bias.assign(size_t(op.M), 0.0f);
+            if (!L.bias.empty())
+                op.bias = L.bias.data;
+            if (i + 1 < model.layers.size() && model.layers[i + 1].kind == LayerKind::BatchNorm) {
+                // Fold inference batch norm: y = (Wx + b - mean) / sqrt(var + eps) * gamma + beta
+                const Layer& B = model.layers[++i];
+                op.names += "+" + B.name;
+                for (int o = 0; o < op.M; ++o) {
+                    const double inv = 1.0 / std::sqrt(double(B.running_var.data[size_t(o)]) + B.eps);
+                    const double g = B.affine ? B.bn_weight.data[size_t(o)] : 1.0;
+                    const double beta = B.affine ? B.bn_bias.data[size_t(o)] : 0.0;
+                    scale[size_t(o)] = float(inv * g);
+                    op.bias[size_t(o)] = float((op.bias[size_t(o)] - B.running_mean.data[size_t(o)]) * inv * g + beta);
+                }
+                op.out = B.out_shape;
+            }
+            op.weight.assign(size_t(op.M) * op.N, 0.0f);
+            op.mask.assign(size_t(op.M) * op.N, 1.0f);
+            const bool has_mask = !L.mask.empty();
+            if (op.conv) {
+                op.kh = L.kernel_h;
+                op.kw = L.kernel_w;
+                op.stride = L.stride;
+                op.padding = L.padding;
+                op.cin = L.in_channels;
+                for (int o = 0; o < op.M; ++o)
+                    for (int j = 0; j < op.cin; ++j)
+                        for (int dy = 0; dy < op.kh; ++dy)
+                            for (int dx = 0; dx < op.kw; ++dx) {
+                                const size_t src = ((size_t(o) * op.cin + perm[size_t(j)]) * op.kh + dy) * op.kw + dx;
+                                const size_t dst = size_t(o) * op.N + (dy * op.kw + dx) * op.cin + j;
+                                op.weight[dst] = L.weight.data[src] * scale[size_t(o)];
+                                op.mask[dst] = has_mask ? L.mask.data[src] : 1.0f;
+                            }
+            } else {
+                if (int(perm.size()) != op.N)
+                    return runtimeError("Internal error: the input permutation of '" + L.name + "' has the wrong size.", L.name);
+                for (int o = 0; o < op.M; ++o)
+                    for (int j = 0; j < op.N; ++j) {
+                        const size_t src = size_t(o) * op.N + perm[size_t(j)];
+                        const size_t dst = size_t(o) * op.N + j;
+                        op.weight[dst] = L.weight.data[src] * scale[size_t(o)];
+                        op.mask[dst] = has_mask ? L.mask.data[src] : 1.0f;
+                    }
+            }
+            auto made = makeWeighted(op);
+            if (!made)
+                return made.error();
+            step = std::move(*made);
+            step->info.layer = op.names;
+            step->info.weighted = true;
+            step->info.macs_dense = L.macsDense();
+            step->info.weight_density = L.weight_density;
+            step->info.input_size = double(op.in.size());
+            step->in = op.in;
+            step->out = op.out;
+            perm = step->out_perm.empty() ? identity(op.out.c) : step->out_perm;
+            sparse_src = false;
+            break;
+        }
+        case LayerKind::MaxPool2d:
+            step = std::make_unique<MaxPoolStep>(L, L.in_shape, L.out_shape);
+            break;
+        case LayerKind::BatchNorm:
+            step = std::make_unique<ChannelAffineStep>(L, L.in_shape, perm);
+            sparse_src = false; // the shift makes zeros non-zero
+            break;
+        case LayerKind::ReLU:
+            step = std::make_unique<ReluStep>(L, L.in_shape);
+            break;
+        case LayerKind::KWinners:
+        case LayerKind::KWinners2d:
+            step = std::make_unique<KwtaStep>(L, L.in_shape, perm, pool_->threads());
+            sparse_src = true;
+            break;
+        case LayerKind::Flatten: {
+            // No data moves: channels-last memory is already flat; only the index map changes.
+            const int HW = L.in_shape.h * L.in_shape.w, C = L.in_shape.c;
+            std::vector<int> flat(size_t(HW) * C);
+            for (int p = 0; p < HW; ++p)
+                for (int j = 0; j < C; ++j)
+                    flat[size_t(p) * C + j] = perm[size_t(j)] * HW + p;
+            perm = std::move(flat);
+            cur = L.out_shape;
+            continue;
+        }
+        case LayerKind::LogSoftmax:
+            step = std::make_unique<LogSoftmaxStep>(L, L.in_shape);
+            break;
+        }
+        cur = step->out;
+        steps_.push_back(std::move(step));
+    }
+    out_perm_ = perm;
+    out_size_ = int(cur.size());
+    if (cur.h != 1 || cur.w != 1)
+        return unsupported("The network ends in a " + cur.toString() + " map; SparseScope expects it to end in a vector of class scores.");
+    for (size_t s = 0; s < steps_.size(); ++s)
+        counters_.push_back(std::make_unique<StepCounters>());
+    seconds_.assign(steps_.size(), 0.0);
+    items_.assign(steps_.size(), 0);
+    return Status::ok();
+}
+
+Status PipelineEngine::infer(const float* input, int batch, float* logits)
+{
+    if (steps_.empty())
+        return runtimeError("The engine was not prepared.");
+    if (batch <= 0)
+        return badInput("The batch size must be at least 1.");
+    size_t need = size_t(input_.size());
+    for (const auto& s : steps_)
+        need = std::max({need, size_t(s->in.size()), size_t(s->out.size())});
+    need *= size_t(batch);
+    if (buf_a_.size() < need) {
+        buf_a_.resize(need);
+        buf_b_.resize(need);
+    }
+    float* a = buf_a_.data();
+    float* b = buf_b_.data();
+    // PyTorch (C, H, W) -> channels-last
+    const int C = input_.c, HW = input_.h * input_.w;
+    for (int it = 0; it < batch; ++it) {
+        const float* src = input + size_t(it) * input_.size();
+        float* dst = a + size_t(it) * input_.size();
+        if (C == 1)
+            std::memcpy(dst, src, sizeof(float) * size_t(HW));
+        else
+            for (int c = 0; c < C; ++c)
+                for (int p = 0; p < HW; ++p)
+                    dst[size_t(p) * C + c] = src[size_t(c) * HW + p];
+    }
+    for (size_t s = 0; s < steps_.size(); ++s) {
+        const auto t0 = std::chrono::steady_clock::now();
+        steps_[s]->run(a, b, batch, *pool_, *counters_[s]);
+        seconds_[s] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        items_[s] += batch;
+        std::swap(a, b);
+    }
+    for (int it = 0; it < batch; ++it)
+        for (int j = 0; j < out_size_; ++j)
+            logits[size_t(it) * out_size_ + out_perm_[size_t(j)]] = a[size_t(it) * out_size_ + j];
+    return Status::ok();
+}
+
+std::vector<LayerStats> PipelineEngine::layerStats() const
+{
+    std::vector<LayerStats> out;
+    for (size_t s = 0; s < steps_.size(); ++s) {
+        LayerStats st = steps_[s]->info;
+        st.items = items_[s];
+        st.seconds = seconds_[s];
+        st.macs_executed = double(counters_[s]->macs.load());
+        st.input_nonzeros = st.weighted ? double(counters_[s]->nonzeros.load()) : st.input_size * double(items_[s]);
+        out.push_back(std::move(st));
+    }
+    return out;
+}
+
+void PipelineEngine::resetStats()
+{
+    for (size_t s = 0; s < steps_.size(); ++s) {
+        counters_[s]->macs = 0;
+        counters_[s]->nonzeros = 0;
+        seconds_[s] = 0;
+        items_[s] = 0;
+    }
+}
+
+} // namespace ss

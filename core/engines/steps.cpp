@@ -1,0 +1,518 @@
+#include "engines/steps.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace ss::steps {
+
+using kernels::KernelTable;
+using kernels::roundUp;
+
+namespace {
+
+std::string kernelName(const char* op, const char* variant, const KernelTable* k)
+{
+    return std::string(op) + ".f32." + variant + "." + (k ? kernels::isaName(k->isa) : "scalar");
+}
+
+int64_t countNonzeros(const float* x, int64_t n)
+{
+    int64_t c = 0;
+    for (int64_t i = 0; i < n; ++i)
+        c += x[i] != 0.0f;
+    return c;
+}
+
+// Per-worker scratch buffers, grown on demand.
+struct Scratch {
+    std::vector<std::vector<float>> f;
+    std::vector<std::vector<int32_t>> i;
+    float* floats(int worker, size_t n)
+    {
+        if (f.size() <= size_t(worker)) f.resize(size_t(worker) + 1);
+        if (f[size_t(worker)].size() < n) f[size_t(worker)].resize(n);
+        return f[size_t(worker)].data();
+    }
+    int32_t* ints(int worker, size_t n)
+    {
+        if (i.size() <= size_t(worker)) i.resize(size_t(worker) + 1);
+        if (i[size_t(worker)].size() < n) i[size_t(worker)].resize(n);
+        return i[size_t(worker)].data();
+    }
+};
+
+// ---- output-stationary gather (dense, and CS sparse-dense with shared routes) -----------------
+
+class GatherConvStep final : public Step {
+public:
+    const KernelTable* k = nullptr;
+    int pad = 0, stride = 1, pw = 0, ph = 0;
+    std::vector<int32_t> slot_begin, offsets, out_start, out_count;
+    std::vector<float> weights, bias;
+    int gpad = 0;
+    int64_t macs_per_position = 0;
+    Scratch scratch;
+
+    void run(const float* x, float* y, int items, ThreadPool& pool, StepCounters& c) override
+    {
+        const int OH = out.h;
+        const size_t padded = size_t(ph) * pw * in.c;
+        int64_t nz = 0;
+        for (int it = 0; it < items; ++it)
+            nz += countNonzeros(x + size_t(it) * in.size(), in.size());
+        c.nonzeros += nz;
+        c.macs += macs_per_position * out.h * out.w * items;
+        pool.parallelFor(items * OH, [&](int b, int e, int worker) {
+            int t = b;
+            while (t < e) {
+                const int item = t / OH;
+                const int r0 = t % OH;
+                const int r1 = std::min(OH, r0 + (e - t));
+                const float* xi = x + size_t(item) * in.size();
+                if (pad > 0) {
+                    float* xp = scratch.floats(worker, padded);
+                    pack::padInput(xi, in, pad, xp);
+                    xi = xp;
+                }
+                kernels::GatherConvArgs a{xi, pw, in.c, out.h, out.w, out.c, stride, int(out_count.size()),
+                                          slot_begin.data(), offsets.data(), weights.data(), gpad,
+                                          out_start.data(), out_count.data(), bias.data(),
+                                          y + size_t(item) * out.size(), r0, r1};
+                k->gather_conv(a);
+                t += r1 - r0;
+            }
+        });
+    }
+};
+
+class GatherLinearStep final : public Step {
+public:
+    const KernelTable* k = nullptr;
+    std::vector<int32_t> slot_begin, index, out_start, out_count;
+    std::vector<float> weights, bias;
+    int gpad = 0;
+    int64_t macs_per_item = 0;
+
+    void run(const float* x, float* y, int items, ThreadPool& pool, StepCounters& c) override
+    {
+        int64_t nz = 0;
+        for (int it = 0; it < items; ++it)
+            nz += countNonzeros(x + size_t(it) * in.size(), in.size());
+        c.nonzeros += nz;
+        c.macs += macs_per_item * items;
+        const int slots = int(out_count.size());
+        pool.parallelFor(slots, [&](int s0, int s1, int) {
+            kernels::GatherLinearArgs a{x, int(in.size()), items, s1 - s0, slot_begin.data() + s0, index.data(),
+                                        weights.data(), gpad, out_start.data() + s0, out_count.data() + s0,
+                                        bias.data(), y, out.c};
+            k->gather_linear(a);
+        });
+    }
+};
+
+// ---- CSR (weight sparsity only) ----------------------------------------------------------------
+
+class CsrStep final : public Step {
+public:
+    bool conv = false;
+    int pad = 0, stride = 1, pw = 0, ph = 0;
+    std::vector<int32_t> row_begin, off; // per output: (input offset, weight)
+    std::vector<float> w, bias;
+    Scratch scratch;
+
+    void run(const float* x, float* y, int items, ThreadPool& pool, StepCounters& c) override
+    {
+        int64_t nz = 0;
+        for (int it = 0; it < items; ++it)
+            nz += countNonzeros(x + size_t(it) * in.size(), in.size());
+        c.nonzeros += nz;
+        const int M = out.c, positions = out.h * out.w;
+        c.macs += int64_t(row_begin.back()) * positions * items;
+        const size_t padded = size_t(ph) * pw * in.c;
+        pool.parallelFor(items * out.h, [&](int b, int e, int worker) {
+            for (int t = b; t < e; ++t) {
+                const int item = t / out.h, oy = t % out.h;
+                const float* xi = x + size_t(item) * in.size();
+                if (conv && pad > 0) {
+                    float* xp = scratch.floats(worker, padded);
+                    pack::padInput(xi, in, pad, xp);
+                    xi = xp;
+                }
+                for (int ox = 0; ox < out.w; ++ox) {
+                    const float* base = conv ? xi + (size_t(oy * stride) * pw + size_t(ox) * stride) * in.c : xi;
+                    float* yo = y + size_t(item) * out.size() + (size_t(oy) * out.w + ox) * M;
+                    for (int o = 0; o < M; ++o) {
+                        float acc = bias[size_t(o)];
+                        for (int q = row_begin[size_t(o)]; q < row_begin[size_t(o) + 1]; ++q)
+                            acc += w[size_t(q)] * base[off[size_t(q)]];
+                        yo[o] = acc;
+                    }
+                }
+            }
+        });
+    }
+};
+
+// ---- Complementary Sparsity, sparse input, shared routes (SIMD row scatter) --------------------
+
+class ScatterStep final : public Step {
+public:
+    const KernelTable* k = nullptr;
+    bool conv = false;
+    int kh = 1, kw = 1, stride = 1, pad = 0;
+    std::vector<float> wc, bias; // bias in internal order
+    int gpad = 0;
+    std::vector<int32_t> row_start;
+    std::vector<uint16_t> row_len;
+    Scratch scratch;
+
+    void runItem(const float* xi, float* yi, int worker, StepCounters& c)
+    {
+        const int M = out.c, positions = out.h * out.w;
+        for (int p = 0; p < positions; ++p)
+            std::memcpy(yi + size_t(p) * M, bias.data(), sizeof(float) * size_t(M));
+        const int64_t n = in.size();
+        int32_t* idx = scratch.ints(worker, size_t(n) + size_t(in.h * in.w) + 1);
+        float* val = scratch.floats(worker, size_t(n));
+        if (conv) {
+            int32_t* pos_begin = idx + n;
+            const int count = k->nonzeros_by_position(xi, in.h * in.w, in.c, pos_begin, idx, val);
+            kernels::ScatterConvArgs a{pos_begin, idx, val, in.h, in.w, in.c, out.h, out.w, M, kh, kw, stride, pad,
+                                       wc.data(), gpad, row_start.data(), row_len.data(), yi, 0};
+            k->scatter_conv(a);
+            c.nonzeros += count;
+            c.macs += a.macs;
+        } else {
+            const int count = k->nonzeros(xi, int(n), idx, val);
+            kernels::ScatterLinearArgs a{idx, val, count, wc.data(), gpad, row_start.data(), row_len.data(), yi, 0};
+            k->scatter_linear(a);
+            c.nonzeros += count;
+            c.macs += a.macs;
+        }
+    }
+
+    void run(const float* x, float* y, int items, ThreadPool& pool, StepCounters& c) override
+    {
+        pool.parallelFor(items, [&](int b, int e, int worker) {
+            for (int it = b; it < e; ++it)
+                runItem(x + size_t(it) * in.size(), y + size_t(it) * out.size(), worker, c);
+        });
+    }
+};
+
+// ---- Complementary Sparsity with independent routes (scalar route scatter) ---------------------
+
+class RouteScatterStep final : public Step {
+public:
+    bool conv = false, sparse_input = false;
+    int kh = 1, kw = 1, stride = 1, pad = 0;
+    PackedLayer pk;
+    std::vector<float> bias;
+    Scratch scratch;
+
+    void runItem(const float* xi, float* yi, int worker, StepCounters& c)
+    {
+        const int M = out.c, G = pk.G, P = pk.P;
+        for (int p = 0; p < out.h * out.w; ++p)
+            std::memcpy(yi + size_t(p) * M, bias.data(), sizeof(float) * size_t(M));
+        int64_t macs = 0, nz = 0;
+        auto scatter = [&](float* yq, int n, float v) {
+            const float* w = pk.wc.data() + size_t(n) * G;
+            const uint8_t* r = pk.route.data() + size_t(n) * G;
+            for (int g = 0; g < G; ++g) {
+                const int o = g * P + r[g];
+                if (o < M)
+                    yq[o] += w[g] * v;
+            }
+            macs += G;
+        };
+        if (!conv) {
+            for (int n = 0; n < int(in.size()); ++n) {
+                const float v = xi[n];
+                nz += v != 0.0f;
+                if (v != 0.0f || !sparse_input)
+                    scatter(yi, n, v);
+            }
+        } else {
+            // Input-stationary: each (active) input reaches every output its taps touch.
+            for (int iy = 0; iy < in.h; ++iy)
+                for (int ix = 0; ix < in.w; ++ix)
+                    for (int ch = 0; ch < in.c; ++ch) {
+                        const float v = xi[(size_t(iy) * in.w + ix) * in.c + ch];
+                        nz += v != 0.0f;
+                        if (v == 0.0f && sparse_input)
+                            continue;
+                        for (int dy = 0; dy < kh; ++dy) {
+                            const int ty = iy + pad - dy;
+                            if (ty < 0 || ty % stride || ty / stride >= out.h) continue;
+                            for (int dx = 0; dx < kw; ++dx) {
+                                const int tx = ix + pad - dx;
+                                if (tx < 0 || tx % stride || tx / stride >= out.w) continue;
+                                scatter(yi + (size_t(ty / stride) * out.w + tx / stride) * M, (dy * kw + dx) * in.c + ch, v);
+                            }
+                        }
+                    }
+        }
+        c.macs += macs;
+        c.nonzeros += nz;
+    }
+
+    void run(const float* x, float* y, int items, ThreadPool& pool, StepCounters& c) override
+    {
+        pool.parallelFor(items, [&](int b, int e, int worker) {
+            for (int it = b; it < e; ++it)
+                runItem(x + size_t(it) * in.size(), y + size_t(it) * out.size(), worker, c);
+        });
+    }
+};
+
+void setShapes(Step& s, const WeightedOp& op)
+{
+    s.in = op.in;
+    s.out = op.out;
+}
+
+// Shared-route slots: slot r holds the G_r outputs g*P + r (g < G, g*P + r < M), placed
+// route-major at out_start[r]; internal channel out_start[r] + g is model channel g*P + r.
+struct SlotLayout {
+    std::vector<int32_t> start, count;
+    std::vector<int> perm;
+};
+SlotLayout slotLayout(int M, int P)
+{
+    SlotLayout s;
+    const int G = (M + P - 1) / P;
+    int at = 0;
+    for (int r = 0; r < P; ++r) {
+        int cnt = 0;
+        for (int g = 0; g < G; ++g)
+            if (g * P + r < M) {
+                s.perm.push_back(g * P + r);
+                ++cnt;
+            }
+        s.start.push_back(at);
+        s.count.push_back(cnt);
+        at += cnt;
+    }
+    return s;
+}
+
+} // namespace
+
+bool packComplementary(const WeightedOp& op, PackedLayer* pk)
+{
+    return op.P > 1 && combine(op.weight.data(), op.mask.data(), op.M, op.N, op.P, pk);
+}
+
+std::unique_ptr<Step> denseConv(const WeightedOp& op, const KernelTable& k)
+{
+    auto s = std::make_unique<GatherConvStep>();
+    setShapes(*s, op);
+    s->k = &k;
+    s->pad = op.padding;
+    s->stride = op.stride;
+    s->pw = op.in.w + 2 * op.padding;
+    s->ph = op.in.h + 2 * op.padding;
+    s->gpad = roundUp(op.M, k.vector_width);
+    s->weights = pack::transposePadded(op.weight, op.M, op.N, s->gpad);
+    s->offsets = pack::convOffsets(op, s->pw);
+    s->slot_begin = {0, op.N};
+    s->out_start = {0};
+    s->out_count = {op.M};
+    s->bias = op.bias;
+    s->macs_per_position = int64_t(op.N) * op.M;
+    s->info.op = "conv2d";
+    s->info.kernel = kernelName("conv", "dense-gather", &k);
+    return s;
+}
+
+std::unique_ptr<Step> denseLinear(const WeightedOp& op, const KernelTable& k)
+{
+    auto s = std::make_unique<GatherLinearStep>();
+    setShapes(*s, op);
+    s->k = &k;
+    // Split the outputs into register-tile chunks so threads share the work and each chunk's
+    // weights stream contiguously.
+    const int chunk = 4 * k.vector_width >= 16 ? 4 * k.vector_width : 16;
+    s->gpad = roundUp(chunk, k.vector_width);
+    const int chunks = (op.M + chunk - 1) / chunk;
+    s->weights.assign(size_t(chunks) * op.N * s->gpad, 0.0f);
+    for (int ch = 0; ch < chunks; ++ch) {
+        s->slot_begin.push_back(ch * op.N);
+        s->out_start.push_back(ch * chunk);
+        s->out_count.push_back(std::min(chunk, op.M - ch * chunk));
+        for (int n = 0; n < op.N; ++n) {
+            s->index.push_back(n);
+            for (int j = 0; j < s->out_count.back(); ++j)
+                s->weights[(size_t(ch) * op.N + n) * s->gpad + j] = op.weight[size_t(ch * chunk + j) * op.N + n];
+        }
+    }
+    s->slot_begin.push_back(chunks * op.N);
+    s->bias = op.bias;
+    s->macs_per_item = int64_t(op.N) * op.M;
+    s->info.op = "linear";
+    s->info.kernel = kernelName("linear", "dense-gather", &k);
+    return s;
+}
+
+std::unique_ptr<Step> csrConv(const WeightedOp& op)
+{
+    auto s = std::make_unique<CsrStep>();
+    setShapes(*s, op);
+    s->conv = true;
+    s->pad = op.padding;
+    s->stride = op.stride;
+    s->pw = op.in.w + 2 * op.padding;
+    s->ph = op.in.h + 2 * op.padding;
+    const auto offs = pack::convOffsets(op, s->pw);
+    s->row_begin.push_back(0);
+    for (int o = 0; o < op.M; ++o) {
+        for (int n = 0; n < op.N; ++n)
+            if (op.mask[size_t(o) * op.N + n] != 0.0f) {
+                s->off.push_back(offs[size_t(n)]);
+                s->w.push_back(op.weight[size_t(o) * op.N + n]);
+            }
+        s->row_begin.push_back(int32_t(s->off.size()));
+    }
+    s->bias = op.bias;
+    s->info.op = "conv2d";
+    s->info.kernel = "conv.f32.csr.scalar";
+    return s;
+}
+
+std::unique_ptr<Step> csrLinear(const WeightedOp& op)
+{
+    auto s = std::make_unique<CsrStep>();
+    setShapes(*s, op);
+    s->row_begin.push_back(0);
+    for (int o = 0; o < op.M; ++o) {
+        for (int n = 0; n < op.N; ++n)
+            if (op.mask[size_t(o) * op.N + n] != 0.0f) {
+                s->off.push_back(n);
+                s->w.push_back(op.weight[size_t(o) * op.N + n]);
+            }
+        s->row_begin.push_back(int32_t(s->off.size()));
+    }
+    s->bias = op.bias;
+    s->info.op = "linear";
+    s->info.kernel = "linear.f32.csr.scalar";
+    return s;
+}
+
+std::unique_ptr<Step> csDenseInput(const WeightedOp& op, const PackedLayer& pk, const KernelTable& k)
+{
+    if (!pk.shared_routes) {
+        auto s = std::make_unique<RouteScatterStep>();
+        setShapes(*s, op);
+        s->conv = op.conv;
+        s->kh = op.kh; s->kw = op.kw; s->stride = op.stride; s->pad = op.padding;
+        s->pk = pk;
+        s->bias = op.bias;
+        s->info.op = op.conv ? "conv2d" : "linear";
+        s->info.kernel = kernelName(op.conv ? "conv" : "linear", "cs-dense-route-scatter", nullptr);
+        return s;
+    }
+    const SlotLayout sl = slotLayout(op.M, op.P);
+    const int G = pk.G;
+    const int gpad = roundUp(G, k.vector_width);
+    // Slot r gathers the fan-in positions routed to r; its weight rows are Wc[n][0..G_r).
+    std::vector<int32_t> slot_begin{0}, order;
+    for (int r = 0; r < op.P; ++r) {
+        for (int n = 0; n < op.N; ++n)
+            if (pk.shared_route[size_t(n)] == r)
+                order.push_back(n);
+        slot_begin.push_back(int32_t(order.size()));
+    }
+    std::vector<float> weights(order.size() * size_t(gpad), 0.0f);
+    for (size_t l = 0; l < order.size(); ++l)
+        for (int g = 0; g < G; ++g)
+            weights[l * gpad + g] = pk.wc[size_t(order[l]) * G + g];
+    std::vector<float> bias(static_cast<size_t>(op.M));
+    for (int j = 0; j < op.M; ++j)
+        bias[size_t(j)] = op.bias[size_t(sl.perm[size_t(j)])];
+    int64_t macs = 0;
+    for (int r = 0; r < op.P; ++r)
+        macs += int64_t(slot_begin[size_t(r) + 1] - slot_begin[size_t(r)]) * sl.count[size_t(r)];
+
+    if (op.conv) {
+        auto s = std::make_unique<GatherConvStep>();
+        setShapes(*s, op);
+        s->k = &k;
+        s->pad = op.padding;
+        s->stride = op.stride;
+        s->pw = op.in.w + 2 * op.padding;
+        s->ph = op.in.h + 2 * op.padding;
+        const auto offs = pack::convOffsets(op, s->pw);
+        for (int32_t n : order)
+            s->offsets.push_back(offs[size_t(n)]);
+        s->slot_begin = slot_begin;
+        s->weights = std::move(weights);
+        s->gpad = gpad;
+        s->out_start = sl.start;
+        s->out_count = sl.count;
+        s->bias = std::move(bias);
+        s->macs_per_position = macs;
+        s->out_perm = sl.perm;
+        s->info.op = "conv2d";
+        s->info.kernel = kernelName("conv", "cs-dense-gather", &k);
+        return s;
+    }
+    auto s = std::make_unique<GatherLinearStep>();
+    setShapes(*s, op);
+    s->k = &k;
+    s->index = order;
+    s->slot_begin = slot_begin;
+    s->weights = std::move(weights);
+    s->gpad = gpad;
+    s->out_start = sl.start;
+    s->out_count = sl.count;
+    s->bias = std::move(bias);
+    s->macs_per_item = macs;
+    s->out_perm = sl.perm;
+    s->info.op = "linear";
+    s->info.kernel = kernelName("linear", "cs-dense-gather", &k);
+    return s;
+}
+
+std::unique_ptr<Step> csSparseInput(const WeightedOp& op, const PackedLayer& pk, const KernelTable& k)
+{
+    if (!pk.shared_routes) {
+        auto s = std::make_unique<RouteScatterStep>();
+        setShapes(*s, op);
+        s->conv = op.conv;
+        s->sparse_input = true;
+        s->kh = op.kh; s->kw = op.kw; s->stride = op.stride; s->pad = op.padding;
+        s->pk = pk;
+        s->bias = op.bias;
+        s->info.op = op.conv ? "conv2d" : "linear";
+        s->info.kernel = kernelName(op.conv ? "conv" : "linear", "cs-sparse-route-scatter", nullptr);
+        return s;
+    }
+    const SlotLayout sl = slotLayout(op.M, op.P);
+    auto s = std::make_unique<ScatterStep>();
+    setShapes(*s, op);
+    s->k = &k;
+    s->conv = op.conv;
+    s->kh = op.kh; s->kw = op.kw; s->stride = op.stride; s->pad = op.padding;
+    const int G = pk.G;
+    s->gpad = roundUp(G, k.vector_width);
+    s->wc.assign(size_t(op.N) * s->gpad, 0.0f);
+    s->row_start.resize(size_t(op.N));
+    s->row_len.resize(size_t(op.N));
+    for (int n = 0; n < op.N; ++n) {
+        const int r = pk.shared_route[size_t(n)];
+        s->row_start[size_t(n)] = sl.start[size_t(r)];
+        s->row_len[size_t(n)] = uint16_t(sl.count[size_t(r)]);
+        for (int g = 0; g < sl.count[size_t(r)]; ++g)
+            s->wc[size_t(n) * s->gpad + g] = pk.wc[size_t(n) * G + g];
+    }
+    s->bias.resize(size_t(op.M));
+    for (int j = 0; j < op.M; ++j)
+        s->bias[size_t(j)] = op.bias[size_t(sl.perm[size_t(j)])];
+    s->out_perm = sl.perm;
+    s->info.op = op.conv ? "conv2d" : "linear";
+    s->info.kernel = kernelName(op.conv ? "conv" : "linear", "cs-sparse-row-scatter", &k);
+    return s;
+}
+
+} // namespace ss::steps

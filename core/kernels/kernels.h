@@ -1,0 +1,110 @@
+// The hot loops, one table per ISA (docs/kernels.md gives the naming grammar
+// <op>.<dtype>.<variant>.<isa>). All variants come from one template, kernels.inc, compiled once
+// per ISA with only that ISA's flags; the CPU is probed once and the best table chosen once.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ss::kernels {
+
+enum class Isa { Scalar, Avx2, Avx512 };
+const char* isaName(Isa isa);
+
+// Output-stationary "gather" convolution tile set over one output row range.
+// Input x is one item in H x W x C (channels last), already zero-padded; output y is
+// OH x OW x M (channels last). A "slot" is a list of fan-in positions (as input offsets relative
+// to the receptive field's top-left, in floats) whose products all go to the same G outputs
+// y[p*M + out_start .. out_start+G): the dense conv is one slot with all N positions and G = M;
+// Complementary Sparsity with shared routes has P slots of N/P positions and G = M/P outputs.
+struct GatherConvArgs {
+    const float* x;          // padded input
+    int in_w, in_c;          // padded input width and channels
+    int out_h, out_w, M;     // output geometry, M = channel stride of y
+    int stride;
+    int slots;
+    const int32_t* slot_begin;   // [slots+1] into offsets/weights rows
+    const int32_t* offsets;      // [L] input offset of each fan-in position
+    const float* weights;        // [L][gpad] rows, gpad = round_up(max G, vector width)
+    int gpad;
+    const int32_t* out_start;    // [slots]
+    const int32_t* out_count;    // [slots] G of each slot
+    const float* bias;           // [M] in output channel order
+    float* y;
+    int row_begin, row_end;      // output rows to compute
+};
+
+// Linear "gather": y[b][out_start .. +G) = bias + sum_{n in slot} x[b][index[n]] * w[n][..],
+// for items b in [0, items). Dense linear = one slot with every input.
+struct GatherLinearArgs {
+    const float* x;      // items x in_stride
+    int in_stride;
+    int items;
+    int slots;
+    const int32_t* slot_begin;
+    const int32_t* index;    // [L] input index of each fan-in position
+    const float* weights;    // [L][gpad]
+    int gpad;
+    const int32_t* out_start;
+    const int32_t* out_count;
+    const float* bias;       // [M]
+    float* y;                // items x M
+    int M;
+};
+
+// Sparse-sparse convolution, Complementary Sparsity with shared routes: for every winner
+// (position p, channel c, value v) and every tap (dy, dx) that reaches an output q:
+//   y[q*M + row_start[n] .. + row_len[n]) += v * wc[n][0 .. row_len[n]),   n = (dy*KW+dx)*C + c.
+// Winners come grouped by input position (CSR over positions), as nonzerosByPosition makes them.
+struct ScatterConvArgs {
+    const int32_t* pos_begin; // [in_h*in_w + 1]
+    const int32_t* chan;      // winner channels
+    const float* val;         // winner values
+    int in_h, in_w, in_c;     // unpadded input geometry
+    int out_h, out_w, M;
+    int kh, kw, stride, pad;
+    const float* wc;          // [N][gpad]
+    int gpad;
+    const int32_t* row_start; // [N]
+    const uint16_t* row_len;  // [N]
+    float* y;                 // pre-filled with bias
+    int64_t macs;             // out: multiply-accumulates issued (useful lanes)
+};
+
+// Sparse-sparse linear with shared routes: y[row_start[n] .. + row_len[n]) += v * wc[n][..].
+struct ScatterLinearArgs {
+    const int32_t* idx;
+    const float* val;
+    int count;
+    const float* wc;
+    int gpad;
+    const int32_t* row_start;
+    const uint16_t* row_len;
+    float* y;                 // pre-filled with bias
+    int64_t macs;
+};
+
+struct KernelTable {
+    Isa isa;
+    int vector_width; // floats per vector register
+    void (*gather_conv)(const GatherConvArgs&);
+    void (*gather_linear)(const GatherLinearArgs&);
+    void (*scatter_conv)(ScatterConvArgs&);
+    void (*scatter_linear)(ScatterLinearArgs&);
+    // Non-zeros of an H*W x C buffer, grouped by position: fills pos_begin[hw+1], chan, val.
+    // Returns the count. chan/val need room for hw*c entries.
+    int (*nonzeros_by_position)(const float* x, int hw, int c, int32_t* pos_begin, int32_t* chan, float* val);
+    // Non-zeros of a vector: idx/val; returns the count.
+    int (*nonzeros)(const float* x, int n, int32_t* idx, float* val);
+};
+
+bool cpuSupports(Isa isa);
+Isa bestIsa();                           // probed once
+const KernelTable& table(Isa isa);       // any table (tests may call one the CPU lacks: check cpuSupports)
+const KernelTable& best();               // the table for bestIsa(); honours SPARSESCOPE_ISA=scalar|avx2|avx512
+std::vector<Isa> allIsas();
+
+inline int roundUp(int x, int m) { return (x + m - 1) / m * m; }
+
+} // namespace ss::kernels

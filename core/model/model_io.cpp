@@ -1,0 +1,590 @@
+// safetensors reading/writing and the SparseScope architecture header (docs/model-format.md).
+#include "model/model_io.h"
+
+#include "sparsity/complementary.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <unistd.h>
+
+namespace ss {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr uint64_t kMaxHeader = 100ull << 20; // 100 MiB of JSON is certainly not a model header
+constexpr int kFormatVersion = 1;
+
+int dtypeSize(const std::string& d)
+{
+    if (d == "F32" || d == "I32") return 4;
+    if (d == "F64" || d == "I64") return 8;
+    if (d == "F16" || d == "BF16" || d == "I16") return 2;
+    if (d == "U8" || d == "I8" || d == "BOOL") return 1;
+    return 0;
+}
+
+float readElement(const uint8_t* p, const std::string& d)
+{
+    if (d == "F32") { float v; std::memcpy(&v, p, 4); return v; }
+    if (d == "F64") { double v; std::memcpy(&v, p, 8); return float(v); }
+    if (d == "I32") { int32_t v; std::memcpy(&v, p, 4); return float(v); }
+    if (d == "I64") { int64_t v; std::memcpy(&v, p, 8); return float(v); }
+    if (d == "I16") { int16_t v; std::memcpy(&v, p, 2); return float(v); }
+    if (d == "U8" || d == "BOOL") return float(*p);
+    if (d == "I8") return float(int8_t(*p));
+    if (d == "F16") {
+        uint16_t h; std::memcpy(&h, p, 2);
+        const uint32_t sign = (h >> 15) & 1, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
+        float v = (exp == 0) ? std::ldexp(float(man), -24)
+                  : (exp == 31) ? (man ? NAN : INFINITY)
+                                : std::ldexp(float(man | 0x400), int(exp) - 25);
+        return sign ? -v : v;
+    }
+    if (d == "BF16") {
+        uint16_t h; std::memcpy(&h, p, 2);
+        uint32_t u = uint32_t(h) << 16; float v; std::memcpy(&v, &u, 4); return v;
+    }
+    return 0.0f;
+}
+
+bool isMaskName(const std::string& n) { return n.size() > 12 && n.ends_with(".weight_mask"); }
+
+} // namespace
+
+Result<SafeTensors> parseSafeTensors(const std::vector<uint8_t>& bytes, const std::string& where)
+{
+    if (bytes.size() < 8)
+        return badInput("'" + where + "' is too short to be a safetensors file (" + std::to_string(bytes.size()) + " bytes).", where);
+    uint64_t hlen = 0;
+    for (int i = 7; i >= 0; --i)
+        hlen = (hlen << 8) | bytes[size_t(i)];
+    if (hlen > kMaxHeader || hlen > bytes.size() - 8)
+        return badInput("'" + where + "' is not a safetensors file: its header claims " + std::to_string(hlen) +
+                            " bytes but the file has " + std::to_string(bytes.size() - 8) + " after the length field.", where);
+    json header;
+    try {
+        header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + int64_t(hlen));
+    } catch (const std::exception& e) {
+        return badInput("'" + where + "' has a safetensors header that is not valid JSON (" + e.what() + ").", where);
+    }
+    if (!header.is_object())
+        return badInput("'" + where + "' has a safetensors header that is not a JSON object.", where);
+
+    SafeTensors st;
+    const uint8_t* data = bytes.data() + 8 + hlen;
+    const uint64_t data_size = bytes.size() - 8 - hlen;
+    std::vector<std::pair<uint64_t, uint64_t>> ranges;
+    try {
+        for (auto it = header.begin(); it != header.end(); ++it) {
+            if (it.key() == "__metadata__") {
+                if (!it->is_object())
+                    return badInput("'" + where + "': __metadata__ must be an object of strings.", where);
+                for (auto m = it->begin(); m != it->end(); ++m) {
+                    if (!m->is_string())
+                        return badInput("'" + where + "': __metadata__ entry '" + m.key() + "' is not a string.", where);
+                    st.metadata[m.key()] = m->get<std::string>();
+                }
+                continue;
+            }
+            const std::string name = it.key();
+            const json& t = *it;
+            if (!t.is_object() || !t.contains("dtype") || !t.contains("shape") || !t.contains("data_offsets"))
+                return badInput("Tensor '" + name + "' in '" + where + "' lacks dtype, shape or data_offsets.", name);
+            const std::string dtype = t["dtype"].get<std::string>();
+            const int esize = dtypeSize(dtype);
+            if (esize == 0)
+                return badInput("Tensor '" + name + "' in '" + where + "' has unsupported dtype " + dtype + ".", name);
+            Shape shape;
+            for (const auto& d : t["shape"]) {
+                const int64_t v = d.get<int64_t>();
+                if (v < 0)
+                    return badInput("Tensor '" + name + "' has a negative dimension.", name);
+                shape.push_back(v);
+            }
+            const auto& off = t["data_offsets"];
+            if (!off.is_array() || off.size() != 2)
+                return badInput("Tensor '" + name + "' has malformed data_offsets.", name);
+            const uint64_t b = off[0].get<uint64_t>(), e = off[1].get<uint64_t>();
+            const uint64_t n = uint64_t(numel(shape));
+            if (b > e || e > data_size)
+                return badInput("Tensor '" + name + "' in '" + where + "' points outside the file (bytes " +
+                                    std::to_string(b) + ".." + std::to_string(e) + " of " + std::to_string(data_size) +
+                                    "): the file is truncated or corrupt.", name);
+            if (e - b != n * uint64_t(esize))
+                return badInput("Tensor '" + name + "' holds " + std::to_string(e - b) + " bytes but its shape " +
+                                    shapeToString(shape) + " of " + dtype + " needs " + std::to_string(n * esize) + ".", name);
+            ranges.emplace_back(b, e);
+            Tensor tensor;
+            tensor.shape = shape;
+            tensor.data.resize(n);
+            for (uint64_t i = 0; i < n; ++i)
+                tensor.data[i] = readElement(data + b + i * esize, dtype);
+            st.tensors[name] = std::move(tensor);
+        }
+    } catch (const std::exception& e) {
+        return badInput("'" + where + "' has a malformed safetensors header (" + e.what() + ").", where);
+    }
+    std::sort(ranges.begin(), ranges.end());
+    for (size_t i = 1; i < ranges.size(); ++i)
+        if (ranges[i].first < ranges[i - 1].second)
+            return badInput("'" + where + "' has overlapping tensor data: the file is corrupt.", where);
+    return st;
+}
+
+std::vector<uint8_t> serializeSafeTensors(const SafeTensors& st)
+{
+    json header = json::object();
+    if (!st.metadata.empty())
+        header["__metadata__"] = st.metadata;
+    uint64_t offset = 0;
+    for (const auto& [name, t] : st.tensors) {
+        const bool mask = isMaskName(name);
+        const uint64_t bytes = uint64_t(t.size()) * (mask ? 1 : 4);
+        header[name] = {{"dtype", mask ? "U8" : "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
+        offset += bytes;
+    }
+    std::string h = header.dump();
+    while ((h.size() + 8) % 8 != 0) // align data to 8 bytes, as the reference writer does
+        h.push_back(' ');
+    std::vector<uint8_t> out(8 + h.size() + offset);
+    uint64_t hl = h.size();
+    for (int i = 0; i < 8; ++i)
+        out[size_t(i)] = uint8_t(hl >> (8 * i));
+    std::memcpy(out.data() + 8, h.data(), h.size());
+    uint8_t* p = out.data() + 8 + h.size();
+    for (const auto& [name, t] : st.tensors) {
+        if (isMaskName(name)) {
+            for (float v : t.data)
+                *p++ = v != 0.0f ? 1 : 0;
+        } else {
+            std::memcpy(p, t.data.data(), t.data.size() * 4);
+            p += t.data.size() * 4;
+        }
+    }
+    return out;
+}
+
+// ---- architecture header -----------------------------------------------------------------------
+
+namespace {
+
+json layerToJson(const Layer& L)
+{
+    json j = {{"name", L.name}};
+    switch (L.kind) {
+    case LayerKind::Conv2d:
+        j["type"] = "Conv2d";
+        j["in_channels"] = L.in_channels;
+        j["out_channels"] = L.out_channels;
+        j["kernel_size"] = {L.kernel_h, L.kernel_w};
+        j["stride"] = L.stride;
+        j["padding"] = L.padding;
+        j["bias"] = !L.bias.empty();
+        j["weight_density"] = L.weight_density;
+        j["group_size"] = L.group_size;
+        break;
+    case LayerKind::Linear:
+        j["type"] = "Linear";
+        j["in_features"] = L.in_features;
+        j["out_features"] = L.out_features;
+        j["bias"] = !L.bias.empty();
+        j["weight_density"] = L.weight_density;
+        j["group_size"] = L.group_size;
+        break;
+    case LayerKind::MaxPool2d:
+        j["type"] = "MaxPool2d";
+        j["kernel_size"] = L.pool_kernel;
+        j["stride"] = L.pool_stride;
+        break;
+    case LayerKind::BatchNorm:
+        j["type"] = L.in_shape.h * L.in_shape.w > 1 ? "BatchNorm2d" : "BatchNorm1d";
+        j["num_features"] = L.num_features;
+        j["eps"] = L.eps;
+        j["affine"] = L.affine;
+        break;
+    case LayerKind::KWinners:
+    case LayerKind::KWinners2d:
+        j["type"] = layerKindName(L.kind);
+        if (L.kind == LayerKind::KWinners2d) {
+            j["channels"] = L.num_features;
+            j["local"] = L.local;
+        } else {
+            j["n"] = L.num_features;
+        }
+        j["percent_on"] = L.percent_on;
+        j["k"] = L.k;
+        j["k_inference"] = L.k_inference;
+        j["k_inference_factor"] = L.k_inference_factor;
+        j["boost_strength"] = L.boost_strength;
+        break;
+    default:
+        j["type"] = layerKindName(L.kind);
+        break;
+    }
+    return j;
+}
+
+template <class T>
+Status need(const json& j, const char* key, T* out, const std::string& layer)
+{
+    if (!j.contains(key))
+        return badInput("Layer '" + layer + "' in the architecture lacks '" + key + "'.", layer);
+    try {
+        *out = j.at(key).get<T>();
+    } catch (const std::exception&) {
+        return badInput("Layer '" + layer + "': '" + key + "' has the wrong type.", layer);
+    }
+    return Status::ok();
+}
+template <class T>
+void opt(const json& j, const char* key, T* out)
+{
+    if (j.contains(key) && !j.at(key).is_null())
+        *out = j.at(key).get<T>();
+}
+
+#define SS_TRY(expr)                                                                                             \
+    do {                                                                                                         \
+        Status s_ = (expr);                                                                                      \
+        if (!s_) return s_.error();                                                                              \
+    } while (0)
+
+Result<Layer> layerFromJson(const json& j, int index)
+{
+    Layer L;
+    std::string type;
+    if (!j.is_object() || !j.contains("type"))
+        return badInput("Layer " + std::to_string(index) + " in the architecture has no 'type'.");
+    L.name = j.value("name", std::string("layer") + std::to_string(index));
+    type = j["type"].get<std::string>();
+    if (!parseLayerKind(type, &L.kind))
+        return badInput("Layer '" + L.name + "' has unknown type '" + type +
+                            "' (known: Conv2d, Linear, MaxPool2d, BatchNorm1d/2d, ReLU, KWinners, KWinners2d, Flatten, LogSoftmax).", L.name);
+    auto ks = [&](int* kh, int* kw) -> Status {
+        if (!j.contains("kernel_size"))
+            return badInput("Layer '" + L.name + "' lacks 'kernel_size'.", L.name);
+        const auto& k = j["kernel_size"];
+        if (k.is_array() && k.size() == 2) { *kh = k[0].get<int>(); *kw = k[1].get<int>(); }
+        else { *kh = *kw = k.get<int>(); }
+        return Status::ok();
+    };
+    switch (L.kind) {
+    case LayerKind::Conv2d:
+        SS_TRY(need(j, "in_channels", &L.in_channels, L.name));
+        SS_TRY(need(j, "out_channels", &L.out_channels, L.name));
+        SS_TRY(ks(&L.kernel_h, &L.kernel_w));
+        opt(j, "stride", &L.stride);
+        opt(j, "padding", &L.padding);
+        opt(j, "weight_density", &L.weight_density);
+        opt(j, "group_size", &L.group_size);
+        break;
+    case LayerKind::Linear:
+        SS_TRY(need(j, "in_features", &L.in_features, L.name));
+        SS_TRY(need(j, "out_features", &L.out_features, L.name));
+        opt(j, "weight_density", &L.weight_density);
+        opt(j, "group_size", &L.group_size);
+        break;
+    case LayerKind::MaxPool2d: {
+        int kh = 2, kw = 2;
+        SS_TRY(ks(&kh, &kw));
+        if (kh != kw)
+            return badInput("Layer '" + L.name + "': only square max-pool kernels are supported.", L.name);
+        L.pool_kernel = kh;
+        L.pool_stride = kh;
+        opt(j, "stride", &L.pool_stride);
+        break;
+    }
+    case LayerKind::BatchNorm:
+        SS_TRY(need(j, "num_features", &L.num_features, L.name));
+        opt(j, "eps", &L.eps);
+        opt(j, "affine", &L.affine);
+        break;
+    case LayerKind::KWinners:
+    case LayerKind::KWinners2d:
+        if (L.kind == LayerKind::KWinners2d) {
+            opt(j, "channels", &L.num_features);
+            opt(j, "local", &L.local);
+        } else {
+            opt(j, "n", &L.num_features);
+        }
+        opt(j, "percent_on", &L.percent_on);
+        opt(j, "k", &L.k);
+        opt(j, "k_inference", &L.k_inference);
+        opt(j, "k_inference_factor", &L.k_inference_factor);
+        opt(j, "boost_strength", &L.boost_strength);
+        if (L.k <= 0 && !(L.percent_on > 0 && L.percent_on < 1))
+            return badInput("Layer '" + L.name + "' needs 'k' or a 'percent_on' between 0 and 1.", L.name);
+        if (L.boost_strength < 0)
+            return badInput("Layer '" + L.name + "' has a negative boost_strength.", L.name);
+        break;
+    default:
+        break;
+    }
+    if (L.hasWeights()) {
+        if (!(L.weight_density > 0 && L.weight_density <= 1))
+            return badInput("Layer '" + L.name + "' has weight_density " + std::to_string(L.weight_density) +
+                                "; it must be in (0, 1].", L.name);
+        if (L.group_size < 1 || L.group_size > 255)
+            return badInput("Layer '" + L.name + "' has group_size " + std::to_string(L.group_size) +
+                                "; it must be between 1 and 255.", L.name);
+    }
+    return L;
+}
+
+Status takeTensor(std::map<std::string, Tensor>& tensors, const std::string& name, const Shape& shape,
+                  bool required, Tensor* out, const std::string& layer)
+{
+    auto it = tensors.find(name);
+    if (it == tensors.end()) {
+        if (required)
+            return badInput("Tensor '" + name + "' is missing (layer '" + layer + "' needs it, shape " +
+                                shapeToString(shape) + ").", name);
+        return Status::ok();
+    }
+    // Accept [C] for [1, C, 1, 1] and vice versa (duty cycles are stored both ways).
+    if (numel(it->second.shape) != numel(shape) ||
+        (it->second.shape != shape && !(shape.size() == 4 && it->second.shape.size() == 1) &&
+         !(shape.size() == 1 && it->second.shape.size() == 4)))
+        return badInput("Tensor '" + name + "' has shape " + shapeToString(it->second.shape) + " but layer '" +
+                            layer + "' needs " + shapeToString(shape) + ".", name);
+    *out = std::move(it->second);
+    out->shape = shape;
+    tensors.erase(it);
+    return Status::ok();
+}
+
+} // namespace
+
+Status validateModel(const Model& model)
+{
+    for (const auto& L : model.layers) {
+        for (const Tensor* t : {&L.weight, &L.bias, &L.running_mean, &L.running_var, &L.duty_cycles, &L.bn_weight, &L.bn_bias})
+            for (float v : t->data)
+                if (!std::isfinite(v))
+                    return badInput("Layer '" + L.name + "' holds a non-finite parameter (NaN or infinity).", L.name);
+        if (L.kind == LayerKind::BatchNorm)
+            for (float v : L.running_var.data)
+                if (v < 0)
+                    return badInput("Layer '" + L.name + "' has a negative running_var.", L.name + ".running_var");
+        if (!L.hasWeights())
+            continue;
+        const int M = L.outputs(), N = L.fanIn();
+        if (L.mask.empty())
+            continue;
+        int64_t ones = 0;
+        for (int64_t i = 0; i < int64_t(M) * N; ++i) {
+            const float m = L.mask.data[size_t(i)];
+            if (m != 0.0f && m != 1.0f)
+                return badInput("Tensor '" + L.name + ".weight_mask' holds " + std::to_string(m) +
+                                    "; a mask must be 0 or 1.", L.name + ".weight_mask");
+            if (m == 0.0f && L.weight.data[size_t(i)] != 0.0f)
+                return badInput("Tensor '" + L.name + ".weight' has a non-zero weight at output " + std::to_string(i / N) +
+                                    ", input " + std::to_string(i % N) + " where its mask is 0.", L.name + ".weight");
+            ones += (m != 0.0f);
+        }
+        const double density = double(ones) / (double(M) * N);
+        // Per-output rounding allows a little slack; anything beyond 2 points is a wrong declaration.
+        if (std::abs(density - L.weight_density) > 0.02 + 1.0 / N)
+            return badInput("Layer '" + L.name + "' declares weight_density " + std::to_string(L.weight_density) +
+                                " but its mask keeps " + std::to_string(density) + ".", L.name + ".weight_mask");
+        if (L.group_size > 1) {
+            const auto rep = checkComplementary(L.mask.ptr(), M, N, L.group_size);
+            if (rep.collisions > 0)
+                return badInput("Layer '" + L.name + "' declares complementary groups of " + std::to_string(L.group_size) +
+                                    " but " + std::to_string(rep.collisions) + " input positions are owned by more than one output of their group (" +
+                                    std::to_string(rep.bad_groups.size()) + " groups).", L.name + ".weight_mask");
+        }
+    }
+    return Status::ok();
+}
+
+Result<Model> modelFromBytes(const std::vector<uint8_t>& bytes, const std::string& where)
+{
+    auto parsed = parseSafeTensors(bytes, where);
+    if (!parsed)
+        return parsed.error();
+    SafeTensors& st = *parsed;
+    auto meta = st.metadata.find("sparsescope");
+    if (meta == st.metadata.end())
+        return badInput("'" + where + "' is a safetensors file without a SparseScope architecture (__metadata__ key 'sparsescope'); see docs/model-format.md.", where);
+    json arch;
+    try {
+        arch = json::parse(meta->second);
+    } catch (const std::exception& e) {
+        return badInput("'" + where + "': the architecture in __metadata__ is not valid JSON (" + e.what() + ").", where);
+    }
+    Model m;
+    try {
+        const int version = arch.value("format_version", 0);
+        if (version != kFormatVersion)
+            return badInput("'" + where + "' has model format version " + std::to_string(version) + "; this SparseScope reads version " +
+                                std::to_string(kFormatVersion) + ".", where);
+        m.name = arch.value("name", std::filesystem::path(where).stem().string());
+        if (!arch.contains("input_shape") || !arch["input_shape"].is_array() || arch["input_shape"].size() != 3)
+            return badInput("'" + where + "': the architecture needs input_shape [C, H, W].", where);
+        m.input = {arch["input_shape"][0].get<int>(), arch["input_shape"][1].get<int>(), arch["input_shape"][2].get<int>()};
+        opt(arch, "classes", &m.classes);
+        if (arch.contains("audio")) {
+            const auto& a = arch["audio"];
+            opt(a, "sample_rate", &m.audio.sample_rate);
+            opt(a, "clip_seconds", &m.audio.clip_seconds);
+            opt(a, "n_mels", &m.audio.n_mels);
+            opt(a, "n_fft", &m.audio.n_fft);
+            opt(a, "hop_length", &m.audio.hop_length);
+            opt(a, "f_min", &m.audio.f_min);
+            opt(a, "f_max", &m.audio.f_max);
+            opt(a, "center", &m.audio.center);
+            opt(a, "top_db", &m.audio.top_db);
+        }
+        if (arch.contains("info") && arch["info"].is_object())
+            for (auto it = arch["info"].begin(); it != arch["info"].end(); ++it)
+                m.info[it.key()] = it->is_string() ? it->get<std::string>() : it->dump();
+        if (!arch.contains("layers") || !arch["layers"].is_array() || arch["layers"].empty())
+            return badInput("'" + where + "': the architecture has no layers.", where);
+        int i = 0;
+        std::set<std::string> names;
+        for (const auto& lj : arch["layers"]) {
+            auto L = layerFromJson(lj, i++);
+            if (!L)
+                return L.error();
+            if (!names.insert(L->name).second)
+                return badInput("Layer name '" + L->name + "' appears twice in the architecture.", L->name);
+            m.layers.push_back(std::move(*L));
+        }
+    } catch (const std::exception& e) {
+        return badInput("'" + where + "': the architecture JSON is malformed (" + e.what() + ").", where);
+    }
+    if (auto s = m.inferShapes(); !s)
+        return s.error();
+
+    auto& T = st.tensors;
+    for (auto& L : m.layers) {
+        const std::string& n = L.name;
+        switch (L.kind) {
+        case LayerKind::Conv2d:
+        case LayerKind::Linear: {
+            const Shape ws = L.kind == LayerKind::Conv2d
+                                 ? Shape{L.out_channels, L.in_channels, L.kernel_h, L.kernel_w}
+                                 : Shape{L.out_features, L.in_features};
+            SS_TRY(takeTensor(T, n + ".weight", ws, true, &L.weight, n));
+            SS_TRY(takeTensor(T, n + ".bias", {L.outputs()}, false, &L.bias, n));
+            SS_TRY(takeTensor(T, n + ".weight_mask", ws, L.weight_density < 1.0, &L.mask, n));
+            break;
+        }
+        case LayerKind::BatchNorm:
+            SS_TRY(takeTensor(T, n + ".running_mean", {L.num_features}, true, &L.running_mean, n));
+            SS_TRY(takeTensor(T, n + ".running_var", {L.num_features}, true, &L.running_var, n));
+            SS_TRY(takeTensor(T, n + ".weight", {L.num_features}, L.affine, &L.bn_weight, n));
+            SS_TRY(takeTensor(T, n + ".bias", {L.num_features}, L.affine, &L.bn_bias, n));
+            T.erase(n + ".num_batches_tracked");
+            break;
+        case LayerKind::KWinners:
+        case LayerKind::KWinners2d: {
+            const Shape ds = L.kind == LayerKind::KWinners2d ? Shape{1, L.in_shape.c, 1, 1} : Shape{L.in_shape.size()};
+            if (T.count(n + ".duty_cycle") && !T.count(n + ".duty_cycles")) { // nupic.torch's spelling
+                T[n + ".duty_cycles"] = std::move(T[n + ".duty_cycle"]);
+                T.erase(n + ".duty_cycle");
+            }
+            SS_TRY(takeTensor(T, n + ".duty_cycles", ds, L.boost_strength > 0, &L.duty_cycles, n));
+            T.erase(n + ".boost_strength"); // nupic.torch keeps it as a buffer too; the header is authoritative
+            if (L.kind == LayerKind::KWinners2d && L.num_features == 0)
+                L.num_features = L.in_shape.c;
+            if (L.kind == LayerKind::KWinners && L.num_features == 0)
+                L.num_features = int(L.in_shape.size());
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    if (!T.empty())
+        return badInput("Tensor '" + T.begin()->first + "' in '" + where + "' belongs to no layer of the architecture.", T.begin()->first);
+    if (auto s = validateModel(m); !s)
+        return s.error();
+    return m;
+}
+
+Result<Model> loadModel(const std::string& path)
+{
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        return badInput("Model file '" + path + "' does not exist or is not a file.", path);
+    std::ifstream f(path, std::ios::binary);
+    if (!f)
+        return badInput("Model file '" + path + "' cannot be opened.", path);
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    return modelFromBytes(bytes, path);
+}
+
+std::vector<uint8_t> modelToBytes(const Model& model)
+{
+    SafeTensors st;
+    json arch = {{"format", "sparsescope-model"}, {"format_version", kFormatVersion}, {"name", model.name},
+                 {"input_shape", {model.input.c, model.input.h, model.input.w}}, {"classes", model.classes}};
+    const auto& a = model.audio;
+    arch["audio"] = {{"sample_rate", a.sample_rate}, {"clip_seconds", a.clip_seconds}, {"n_mels", a.n_mels},
+                     {"n_fft", a.n_fft}, {"hop_length", a.hop_length}, {"f_min", a.f_min}, {"f_max", a.f_max},
+                     {"center", a.center}, {"top_db", a.top_db}};
+    json info = json::object();
+    for (const auto& [k, v] : model.info)
+        info[k] = v;
+    arch["info"] = info;
+    json layers = json::array();
+    for (const auto& L : model.layers) {
+        layers.push_back(layerToJson(L));
+        const std::string& n = L.name;
+        if (L.hasWeights()) {
+            st.tensors[n + ".weight"] = L.weight;
+            if (!L.bias.empty()) st.tensors[n + ".bias"] = L.bias;
+            if (!L.mask.empty()) st.tensors[n + ".weight_mask"] = L.mask;
+        } else if (L.kind == LayerKind::BatchNorm) {
+            st.tensors[n + ".running_mean"] = L.running_mean;
+            st.tensors[n + ".running_var"] = L.running_var;
+            if (L.affine) {
+                st.tensors[n + ".weight"] = L.bn_weight;
+                st.tensors[n + ".bias"] = L.bn_bias;
+            }
+        } else if ((L.kind == LayerKind::KWinners || L.kind == LayerKind::KWinners2d) && !L.duty_cycles.empty()) {
+            st.tensors[n + ".duty_cycles"] = L.duty_cycles;
+        }
+    }
+    arch["layers"] = layers;
+    st.metadata["sparsescope"] = arch.dump();
+    st.metadata["format"] = "pt"; // lets safetensors' own tools recognise PyTorch-style names
+    return serializeSafeTensors(st);
+}
+
+Status saveModel(const Model& model, const std::string& path)
+{
+    const auto bytes = modelToBytes(model);
+    const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+    {
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        if (!f)
+            return badInput("Cannot write '" + path + "': the folder does not exist or is not writable.", path);
+        f.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+        f.close();
+        if (!f) {
+            std::remove(tmp.c_str());
+            return runtimeError("Writing '" + path + "' failed (disk full?).", path);
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        std::remove(tmp.c_str());
+        return runtimeError("Cannot move the new model into place at '" + path + "': " + ec.message() + ".", path);
+    }
+    return Status::ok();
+}
+
+} // namespace ss

@@ -1,0 +1,38 @@
+// A small persistent pool: parallelFor hands out [begin, end) chunks and waits for them.
+// With one thread everything runs inline on the caller.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace ss {
+
+class ThreadPool {
+public:
+    explicit ThreadPool(int threads = 1);
+    ~ThreadPool();
+    ThreadPool(const ThreadPool&) = delete;
+    ThreadPool& operator=(const ThreadPool&) = delete;
+
+    int threads() const { return threads_; }
+    // fn(begin, end, worker) over [0, n) split into at most threads() contiguous chunks.
+    void parallelFor(int n, const std::function<void(int, int, int)>& fn);
+
+private:
+    void workerLoop(int index);
+
+    int threads_;
+    std::vector<std::thread> workers_;
+    std::mutex mutex_;
+    std::condition_variable wake_, done_;
+    const std::function<void(int, int, int)>* job_ = nullptr;
+    int job_n_ = 0;
+    int pending_ = 0;
+    unsigned generation_ = 0;
+    bool stop_ = false;
+};
+
+} // namespace ss

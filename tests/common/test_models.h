@@ -1,0 +1,27 @@
+// Small builders shared by the test suites: random models of the GSC shape and of odd shapes.
+#pragma once
+
+#include "model/model.h"
+#include "model/synth.h"
+
+#include <random>
+#include <vector>
+
+namespace sstest {
+
+// Random feature tensors, values spread like a dB spectrogram's.
+inline std::vector<float> randomInputs(const ss::Model& m, int items, uint64_t seed)
+{
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<float> d(0.0f, 1.0f);
+    std::vector<float> x(size_t(items) * size_t(m.input.size()));
+    for (auto& v : x)
+        v = d(rng);
+    return x;
+}
+
+// A model exercising what the GSC net does not: padding, stride 2, ReLU, a standalone affine
+// batch norm, local k-WTA, KWinners without boosting, independent-route or random masks.
+ss::Model oddModel(uint64_t seed, ss::RouteLayout routes, bool complementary);
+
+} // namespace sstest

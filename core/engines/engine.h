@@ -13,6 +13,8 @@
 
 namespace ss {
 
+constexpr int kMaxThreads = 256;
+
 struct EngineOptions {
     int threads = 1;
     std::string isa; // "" = the best the CPU has; "scalar", "avx2", "avx512" pin a kernel table

@@ -33,37 +33,25 @@ LayerStats baseInfo(const std::string& names, const char* op, const ActShape& in
 
 class MaxPoolStep final : public Step {
 public:
-    MaxPoolStep(const Layer& L, const ActShape& i, const ActShape& o) : k_(L.pool_kernel), s_(L.pool_stride)
+    MaxPoolStep(const Layer& L, const ActShape& i, const ActShape& o, const kernels::KernelTable& kt)
+        : k_(L.pool_kernel), s_(L.pool_stride), kt_(&kt)
     {
         in = i;
         out = o;
         info = baseInfo(L.name, "maxpool2d", i);
+        info.kernel = std::string("maxpool.f32.hwc.") + kernels::isaName(kt.isa);
     }
     void run(const float* x, float* y, int items, ThreadPool& pool, StepCounters&) override
     {
-        const int C = in.c, IW = in.w, OH = out.h, OW = out.w;
-        pool.parallelFor(items * OH, [&](int b, int e, int) {
-            for (int t = b; t < e; ++t) {
-                const int item = t / OH, oy = t % OH;
-                const float* xi = x + size_t(item) * in.size();
-                float* yr = y + size_t(item) * out.size() + size_t(oy) * OW * C;
-                for (int ox = 0; ox < OW; ++ox) {
-                    float* yo = yr + size_t(ox) * C;
-                    for (int c = 0; c < C; ++c)
-                        yo[c] = -std::numeric_limits<float>::infinity();
-                    for (int dy = 0; dy < k_; ++dy)
-                        for (int dx = 0; dx < k_; ++dx) {
-                            const float* xs = xi + (size_t(oy * s_ + dy) * IW + ox * s_ + dx) * C;
-                            for (int c = 0; c < C; ++c)
-                                yo[c] = std::max(yo[c], xs[c]);
-                        }
-                }
-            }
+        pool.parallelFor(items, [&](int b, int e, int) {
+            for (int t = b; t < e; ++t)
+                kt_->maxpool(x + size_t(t) * in.size(), in.w, in.c, k_, s_, out.h, out.w, y + size_t(t) * out.size());
         });
     }
 
 private:
     int k_, s_;
+    const kernels::KernelTable* kt_;
 };
 
 class ChannelAffineStep final : public Step { // batch norm not folded into a conv/linear
@@ -139,12 +127,12 @@ public:
 // permuted at prepare time, so the winners are exactly the reference's.
 class KwtaStep final : public Step {
 public:
-    KwtaStep(const Layer& L, const ActShape& s, const std::vector<int>& perm, int threads)
-        : k_(L.k_inference), local_(L.kind == LayerKind::KWinners2d && L.local), scratch_(size_t(threads))
+    KwtaStep(const Layer& L, const ActShape& s, const std::vector<int>& perm, int threads, const kernels::KernelTable& kt)
+        : k_(L.k_inference), local_(L.kind == LayerKind::KWinners2d && L.local), scratch_(size_t(threads)), kt_(&kt)
     {
         in = out = s;
         info = baseInfo(L.name, L.kind == LayerKind::KWinners2d ? "kwinners2d" : "kwinners", s);
-        info.kernel = local_ ? "kwinners.f32.local" : "kwinners.f32.global";
+        info.kernel = std::string(local_ ? "kwinners.f32.local-radix." : "kwinners.f32.global-radix.") + kernels::isaName(kt.isa);
         const int C = s.c, HW = s.h * s.w;
         const bool boosted = L.boost_strength > 0;
         if (local_) {
@@ -182,13 +170,17 @@ public:
         if (local_) {
             const int C = in.c, HW = in.h * in.w;
             pool.parallelFor(items * HW, [&](int b, int e, int worker) {
+                auto& sc = scratch_[size_t(worker)];
+                sc.resize(size_t(2 * C + 1));
                 for (int t = b; t < e; ++t)
-                    kwinnersInPlace(y + size_t(t) * C, C, k_, boost, order_.data(), scratch_[size_t(worker)]);
+                    kt_->kwinners(y + size_t(t) * C, C, k_, boost, order_.data(), sc.data());
             });
         } else {
             pool.parallelFor(items, [&](int b, int e, int worker) {
+                auto& sc = scratch_[size_t(worker)];
+                sc.resize(size_t(2 * n + 1));
                 for (int t = b; t < e; ++t)
-                    kwinnersInPlace(y + size_t(t) * n, int(n), k_, boost, order_.data(), scratch_[size_t(worker)]);
+                    kt_->kwinners(y + size_t(t) * n, int(n), k_, boost, order_.data(), sc.data());
             });
         }
     }
@@ -198,7 +190,8 @@ private:
     bool local_;
     std::vector<float> boost_;
     std::vector<int32_t> order_;
-    std::vector<std::vector<float>> scratch_;
+    std::vector<std::vector<uint32_t>> scratch_;
+    const kernels::KernelTable* kt_;
 };
 
 } // namespace
@@ -257,7 +250,9 @@ Status PipelineEngine::prepare(const Model& model, const EngineOptions& options)
         if (!found)
             return badInput("Unknown ISA '" + options.isa + "' (known: scalar, avx2, avx512).");
     }
-    pool_ = std::make_unique<ThreadPool>(std::max(1, options.threads));
+    if (options.threads < 1 || options.threads > kMaxThreads)
+        return badInput("Threads must be between 1 and " + std::to_string(kMaxThreads) + "; got " + std::to_string(options.threads) + ".");
+    pool_ = std::make_unique<ThreadPool>(options.threads);
     input_ = model.input;
     ActShape cur = model.input;
     std::vector<int> perm = identity(cur.c);
@@ -342,7 +337,7 @@ Status PipelineEngine::prepare(const Model& model, const EngineOptions& options)
             break;
         }
         case LayerKind::MaxPool2d:
-            step = std::make_unique<MaxPoolStep>(L, L.in_shape, L.out_shape);
+            step = std::make_unique<MaxPoolStep>(L, L.in_shape, L.out_shape, *kernels_);
             break;
         case LayerKind::BatchNorm:
             step = std::make_unique<ChannelAffineStep>(L, L.in_shape, perm);
@@ -353,7 +348,7 @@ Status PipelineEngine::prepare(const Model& model, const EngineOptions& options)
             break;
         case LayerKind::KWinners:
         case LayerKind::KWinners2d:
-            step = std::make_unique<KwtaStep>(L, L.in_shape, perm, pool_->threads());
+            step = std::make_unique<KwtaStep>(L, L.in_shape, perm, pool_->threads(), *kernels_);
             sparse_src = true;
             break;
         case LayerKind::Flatten: {

@@ -23,21 +23,22 @@ int64_t countNonzeros(const float* x, int64_t n)
     return c;
 }
 
-// Per-worker scratch buffers, grown on demand.
+// Per-worker scratch buffers. The outer vectors are sized once, up front: workers only ever grow
+// their own inner buffer, so no thread reallocates storage another thread is using.
 struct Scratch {
-    std::vector<std::vector<float>> f;
-    std::vector<std::vector<int32_t>> i;
+    std::vector<std::vector<float>> f = std::vector<std::vector<float>>(kMaxThreads);
+    std::vector<std::vector<int32_t>> i = std::vector<std::vector<int32_t>>(kMaxThreads);
     float* floats(int worker, size_t n)
     {
-        if (f.size() <= size_t(worker)) f.resize(size_t(worker) + 1);
-        if (f[size_t(worker)].size() < n) f[size_t(worker)].resize(n);
-        return f[size_t(worker)].data();
+        auto& v = f[size_t(worker)];
+        if (v.size() < n) v.resize(n);
+        return v.data();
     }
     int32_t* ints(int worker, size_t n)
     {
-        if (i.size() <= size_t(worker)) i.resize(size_t(worker) + 1);
-        if (i[size_t(worker)].size() < n) i[size_t(worker)].resize(n);
-        return i[size_t(worker)].data();
+        auto& v = i[size_t(worker)];
+        if (v.size() < n) v.resize(n);
+        return v.data();
     }
 };
 
@@ -160,31 +161,41 @@ public:
     const KernelTable* k = nullptr;
     bool conv = false;
     int kh = 1, kw = 1, stride = 1, pad = 0;
-    std::vector<float> wc, bias; // bias in internal order
-    int gpad = 0;
-    std::vector<int32_t> row_start;
+    int P = 1, rowpad = 8;
+    std::vector<float> wc, bias_rows;   // [N][rowpad], [P][rowpad]
+    std::vector<int32_t> row_off, slot_start, slot_count;
     std::vector<uint16_t> row_len;
+    std::vector<float> wc_ct;      // stride-1 channel-major layout (see kernels.h)
+    std::vector<int64_t> off_ct;
+    std::vector<uint16_t> len_ct;
     Scratch scratch;
 
     void runItem(const float* xi, float* yi, int worker, StepCounters& c)
     {
-        const int M = out.c, positions = out.h * out.w;
-        for (int p = 0; p < positions; ++p)
-            std::memcpy(yi + size_t(p) * M, bias.data(), sizeof(float) * size_t(M));
         const int64_t n = in.size();
+        const size_t acc_size = size_t(out.h) * out.w * P * rowpad;
+        // one float scratch: winner values, then the accumulator rows
+        float* val = scratch.floats(worker, size_t(n) + acc_size);
+        float* acc = val + n;
         int32_t* idx = scratch.ints(worker, size_t(n) + size_t(in.h * in.w) + 1);
-        float* val = scratch.floats(worker, size_t(n));
         if (conv) {
             int32_t* pos_begin = idx + n;
             const int count = k->nonzeros_by_position(xi, in.h * in.w, in.c, pos_begin, idx, val);
-            kernels::ScatterConvArgs a{pos_begin, idx, val, in.h, in.w, in.c, out.h, out.w, M, kh, kw, stride, pad,
-                                       wc.data(), gpad, row_start.data(), row_len.data(), yi, 0};
+            kernels::ScatterConvArgs a{pos_begin, idx, val, in.h, in.w, in.c, out.h, out.w, kh, kw, stride, pad,
+                                       wc.data(), rowpad, row_off.data(), row_len.data(), P, bias_rows.data(),
+                                       slot_start.data(), slot_count.data(), out.c, acc, yi, 0};
+            if (!wc_ct.empty()) {
+                a.wc_ct = wc_ct.data();
+                a.off_ct = off_ct.data();
+                a.len_ct = len_ct.data();
+            }
             k->scatter_conv(a);
             c.nonzeros += count;
             c.macs += a.macs;
         } else {
             const int count = k->nonzeros(xi, int(n), idx, val);
-            kernels::ScatterLinearArgs a{idx, val, count, wc.data(), gpad, row_start.data(), row_len.data(), yi, 0};
+            kernels::ScatterLinearArgs a{idx, val, count, wc.data(), rowpad, row_off.data(), row_len.data(), P,
+                                         bias_rows.data(), slot_start.data(), slot_count.data(), acc, yi, 0};
             k->scatter_linear(a);
             c.nonzeros += count;
             c.macs += a.macs;
@@ -495,20 +506,41 @@ std::unique_ptr<Step> csSparseInput(const WeightedOp& op, const PackedLayer& pk,
     s->conv = op.conv;
     s->kh = op.kh; s->kw = op.kw; s->stride = op.stride; s->pad = op.padding;
     const int G = pk.G;
-    s->gpad = roundUp(G, k.vector_width);
-    s->wc.assign(size_t(op.N) * s->gpad, 0.0f);
-    s->row_start.resize(size_t(op.N));
+    s->P = op.P;
+    s->rowpad = roundUp(G, 8);
+    s->wc.assign(size_t(op.N) * s->rowpad, 0.0f);
+    s->row_off.resize(size_t(op.N));
     s->row_len.resize(size_t(op.N));
     for (int n = 0; n < op.N; ++n) {
         const int r = pk.shared_route[size_t(n)];
-        s->row_start[size_t(n)] = sl.start[size_t(r)];
+        s->row_off[size_t(n)] = r * s->rowpad;
         s->row_len[size_t(n)] = uint16_t(sl.count[size_t(r)]);
         for (int g = 0; g < sl.count[size_t(r)]; ++g)
-            s->wc[size_t(n) * s->gpad + g] = pk.wc[size_t(n) * G + g];
+            s->wc[size_t(n) * s->rowpad + g] = pk.wc[size_t(n) * G + g];
     }
-    s->bias.resize(size_t(op.M));
-    for (int j = 0; j < op.M; ++j)
-        s->bias[size_t(j)] = op.bias[size_t(sl.perm[size_t(j)])];
+    // Row r lane g is model output g*P + r; lanes past G_r stay zero.
+    s->bias_rows.assign(size_t(op.P) * s->rowpad, 0.0f);
+    for (int r = 0; r < op.P; ++r)
+        for (int g = 0; g < sl.count[size_t(r)]; ++g)
+            s->bias_rows[size_t(r) * s->rowpad + g] = op.bias[size_t(g * op.P + r)];
+    s->slot_start = sl.start;
+    s->slot_count = sl.count;
+    if (op.conv && op.stride == 1) {
+        const int T = op.kh * op.kw;
+        const int64_t rows = int64_t(op.P) * s->rowpad;
+        s->wc_ct.assign(size_t(op.cin) * T * s->rowpad, 0.0f);
+        s->off_ct.resize(size_t(op.cin) * T);
+        s->len_ct.resize(size_t(op.cin) * T);
+        for (int c = 0; c < op.cin; ++c)
+            for (int dy = 0; dy < op.kh; ++dy)
+                for (int dx = 0; dx < op.kw; ++dx) {
+                    const int t = dy * op.kw + dx, n = t * op.cin + c;
+                    const size_t ct = size_t(c) * T + t;
+                    std::copy_n(s->wc.begin() + int64_t(n) * s->rowpad, s->rowpad, s->wc_ct.begin() + int64_t(ct) * s->rowpad);
+                    s->off_ct[ct] = s->row_off[size_t(n)] - (int64_t(dy) * op.out.w + dx) * rows;
+                    s->len_ct[ct] = s->row_len[size_t(n)];
+                }
+    }
     s->out_perm = sl.perm;
     s->info.op = op.conv ? "conv2d" : "linear";
     s->info.kernel = kernelName(op.conv ? "conv" : "linear", "cs-sparse-row-scatter", &k);

@@ -53,35 +53,57 @@ struct GatherLinearArgs {
     int M;
 };
 
-// Sparse-sparse convolution, Complementary Sparsity with shared routes: for every winner
+// Sparse-sparse convolution, Complementary Sparsity with shared routes. For every winner
 // (position p, channel c, value v) and every tap (dy, dx) that reaches an output q:
-//   y[q*M + row_start[n] .. + row_len[n]) += v * wc[n][0 .. row_len[n]),   n = (dy*KW+dx)*C + c.
-// Winners come grouped by input position (CSR over positions), as nonzerosByPosition makes them.
+//   acc[q][r(n)][0 .. rowpad) += v * wc[n][0 .. rowpad),   n = (dy*KW+dx)*C + c,
+// where acc holds one aligned row of rowpad (a multiple of 8) accumulators per route slot r: the
+// G products of one input land in one row, updated with full-width loads and stores (no masked
+// partial overlaps, so store-to-load forwarding works). Rows start from the bias; at the end each
+// row's G_r valid lanes are compacted into y[q][slot_start[r] ..]. Winners come grouped by input
+// position (CSR over positions), as nonzerosByPosition makes them.
 struct ScatterConvArgs {
     const int32_t* pos_begin; // [in_h*in_w + 1]
     const int32_t* chan;      // winner channels
     const float* val;         // winner values
     int in_h, in_w, in_c;     // unpadded input geometry
-    int out_h, out_w, M;
+    int out_h, out_w;
     int kh, kw, stride, pad;
-    const float* wc;          // [N][gpad]
-    int gpad;
-    const int32_t* row_start; // [N]
-    const uint16_t* row_len;  // [N]
-    float* y;                 // pre-filled with bias
-    int64_t macs;             // out: multiply-accumulates issued (useful lanes)
+    const float* wc;          // [N][rowpad], zero beyond G
+    int rowpad;
+    const int32_t* row_off;   // [N] = r(n) * rowpad
+    const uint16_t* row_len;  // [N] useful lanes G_r(n), for counting
+    int P;
+    const float* bias_rows;   // [P][rowpad]
+    const int32_t* slot_start;// [P]
+    const int32_t* slot_count;// [P]
+    int M;
+    float* acc;               // scratch [out_h*out_w][P][rowpad]
+    float* y;                 // [out_h*out_w][M]
+    int64_t macs;             // out: useful multiply-accumulates
+    // Stride-1 layout (null otherwise): per input channel c and tap t = dy*kw + dx, the packed row
+    // wc_ct[c][t][rowpad] and one destination offset into acc relative to the winner's padded
+    // position (iy+pad)*out_w + (ix+pad): off_ct[c][t] = r(n)*rowpad - (dy*out_w + dx)*P*rowpad.
+    // A winner then streams one contiguous block of rows with no per-tap lookups.
+    const float* wc_ct = nullptr;
+    const int64_t* off_ct = nullptr;
+    const uint16_t* len_ct = nullptr;
 };
 
-// Sparse-sparse linear with shared routes: y[row_start[n] .. + row_len[n]) += v * wc[n][..].
+// Sparse-sparse linear with shared routes: acc[r(n)][..] += v * wc[n][..], then compaction.
 struct ScatterLinearArgs {
     const int32_t* idx;
     const float* val;
     int count;
     const float* wc;
-    int gpad;
-    const int32_t* row_start;
+    int rowpad;
+    const int32_t* row_off;
     const uint16_t* row_len;
-    float* y;                 // pre-filled with bias
+    int P;
+    const float* bias_rows;
+    const int32_t* slot_start;
+    const int32_t* slot_count;
+    float* acc;               // scratch [P][rowpad]
+    float* y;                 // [M]
     int64_t macs;
 };
 
@@ -97,6 +119,11 @@ struct KernelTable {
     int (*nonzeros_by_position)(const float* x, int hw, int c, int32_t* pos_begin, int32_t* chan, float* val);
     // Non-zeros of a vector: idx/val; returns the count.
     int (*nonzeros)(const float* x, int n, int32_t* idx, float* val);
+    // k-WTA Select in place (sparsity/kwinners.h semantics): keep the k largest x*boost (boost may
+    // be null), ties toward the lower order[i] (or i); scratch needs 2n+1 words.
+    void (*kwinners)(float* x, int n, int k, const float* boost, const int32_t* order, uint32_t* scratch);
+    // Max-pool one channels-last item: y[oy][ox][c] = max over the k x k window at stride s.
+    void (*maxpool)(const float* x, int in_w, int c, int k, int s, int out_h, int out_w, float* y);
 };
 
 bool cpuSupports(Isa isa);

@@ -126,8 +126,11 @@ Result<SafeTensors> parseSafeTensors(const std::vector<uint8_t>& bytes, const st
             Tensor tensor;
             tensor.shape = shape;
             tensor.data.resize(n);
-            for (uint64_t i = 0; i < n; ++i)
-                tensor.data[i] = readElement(data + b + i * esize, dtype);
+            if (dtype == "F32") // the common case: one copy (little-endian host, as safetensors is)
+                std::memcpy(tensor.data.data(), data + b, n * 4);
+            else
+                for (uint64_t i = 0; i < n; ++i)
+                    tensor.data[i] = readElement(data + b + i * esize, dtype);
             st.tensors[name] = std::move(tensor);
         }
     } catch (const std::exception& e) {

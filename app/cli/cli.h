@@ -1,0 +1,42 @@
+// sparsescope-cli: a thin layer over core. Each command parses its flags, calls core, prints.
+// Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad input. Errors: one sentence on stderr.
+#pragma once
+
+#include "util/status.h"
+
+#include <QCommandLineParser>
+#include <QString>
+#include <QStringList>
+
+#include <atomic>
+#include <string>
+
+namespace cli {
+
+enum Exit { Ok = 0, RuntimeFailure = 1, BadUsage = 2 };
+
+int fail(const std::string& sentence, int code = BadUsage);
+int fail(const ss::Error& e);
+int exitCodeFor(const ss::Error& e);
+
+// Parses args (args[0] = "sparsescope-cli <command>"); prints help and returns false with *exit set
+// when the user asked for --help or the flags are wrong.
+bool parse(QCommandLineParser& p, const QStringList& args, const QString& summary, int* exit);
+
+// Set by SIGINT (Ctrl-C): long commands stop promptly and write nothing half-done.
+extern std::atomic<bool> g_cancel;
+void installCancelHandler();
+
+bool stderrIsTty();
+void progressLine(const std::string& text); // \r-updated line on a terminal, nothing otherwise
+void progressDone();
+
+bool parseDoubles(const QString& s, std::vector<double>* out);
+
+int cmdInfo(const QStringList& args);
+int cmdSynth(const QStringList& args);
+int cmdInfer(const QStringList& args);
+int cmdEval(const QStringList& args);
+int cmdBench(const QStringList& args);
+
+} // namespace cli

@@ -1,0 +1,271 @@
+// infer, eval, bench: running engines.
+#include "cli.h"
+
+#include "audio/melspec.h"
+#include "audio/wav.h"
+#include "bench/runner.h"
+#include "datasets/evaluate.h"
+#include "datasets/gsc.h"
+#include "engines/engine.h"
+#include "model/model_io.h"
+#include "model/npy.h"
+#include "report/report.h"
+
+#include <QFileInfo>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <random>
+
+namespace cli {
+
+namespace {
+
+bool parseInt(const QCommandLineParser& p, const char* name, int lo, int hi, int* out, int* exit)
+{
+    bool ok = false;
+    const int v = p.value(name).toInt(&ok);
+    if (!ok || v < lo || v > hi) {
+        *exit = fail(std::string("--") + name + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + ".");
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool checkDevice(const QCommandLineParser& p, int* exit)
+{
+    const QString d = p.value("device");
+    if (d == "cpu")
+        return true;
+    if (d.startsWith("fpga-sim") || d.startsWith("xrt"))
+        *exit = fail("Device '" + d.toStdString() + "' is not available in this build: FPGA devices are not built yet (only 'cpu').");
+    else
+        *exit = fail("Unknown device '" + d.toStdString() + "' (known: cpu).");
+    return false;
+}
+
+// Features for one input file: a .npy float32 tensor, or a WAV through the model's front end.
+ss::Result<std::vector<float>> loadInput(const std::string& path, const ss::Model& m)
+{
+    const QString suffix = QFileInfo(QString::fromStdString(path)).suffix().toLower();
+    if (!QFileInfo::exists(QString::fromStdString(path)))
+        return ss::badInput("Input '" + path + "' does not exist.", path);
+    if (suffix == "npy") {
+        auto t = ss::readNpy(path);
+        if (!t)
+            return t.error();
+        if (t->size() != m.input.size())
+            return ss::badInput("'" + path + "' holds " + std::to_string(t->size()) + " values (shape " + ss::shapeToString(t->shape) +
+                                    ") but the model takes " + m.input.toString() + " = " + std::to_string(m.input.size()) + ".", path);
+        return t->data;
+    }
+    auto samples = ss::loadClip16k(path, m.audio);
+    if (!samples)
+        return samples.error();
+    ss::LogMelFrontEnd fe(m.audio);
+    if (!fe.status())
+        return fe.status().error();
+    auto f = fe.compute(*samples);
+    if (int64_t(f.size()) != m.input.size())
+        return ss::badInput("The model's audio settings give " + std::to_string(f.size()) + " features but it takes " +
+                                m.input.toString() + ".", path);
+    return f;
+}
+
+} // namespace
+
+int cmdInfer(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.addPositionalArgument("MODEL", "Model file.");
+    p.addPositionalArgument("INPUT", "A WAV clip (any rate/channels; resampled to the model's rate, cut/padded to 1 s) or a .npy float32 feature tensor.");
+    p.addOption({"engine", "Engine to run (see bench --help for the list).", "NAME", "sparse-sparse"});
+    p.addOption({"threads", "Threads.", "N", "1"});
+    int exit = 0;
+    if (!parse(p, args, "Classify one input and print the class and logits as JSON.", &exit))
+        return exit;
+    if (p.positionalArguments().size() != 2)
+        return fail("infer takes MODEL and INPUT (see --help).");
+    int threads = 1;
+    if (!parseInt(p, "threads", 1, 256, &threads, &exit))
+        return exit;
+    auto model = ss::loadModel(p.positionalArguments()[0].toStdString());
+    if (!model)
+        return fail(model.error());
+    const std::string input_path = p.positionalArguments()[1].toStdString();
+    auto x = loadInput(input_path, *model);
+    if (!x)
+        return fail(x.error());
+    const std::string name = p.value("engine").toStdString();
+    auto engine = ss::createEngine(name);
+    if (!engine)
+        return fail(ss::parseEngineList(name).error());
+    ss::EngineOptions opt;
+    opt.threads = threads;
+    if (auto s = engine->prepare(*model, opt); !s)
+        return fail(s.error());
+    const int K = int(model->layers.back().out_shape.size());
+    std::vector<float> logits(static_cast<size_t>(K));
+    if (auto s = engine->infer(x->data(), 1, logits.data()); !s)
+        return fail(s.error());
+    const int best = int(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    nlohmann::json j = {{"input", input_path}, {"engine", name}, {"class_index", best},
+                        {"class", best < int(model->classes.size()) ? model->classes[size_t(best)] : std::to_string(best)},
+                        {"logits", logits}, {"classes", model->classes}, {"model_trained", model->trained()}};
+    std::cout << j.dump(2) << "\n";
+    return Ok;
+}
+
+int cmdEval(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.addPositionalArgument("MODEL", "Model file.");
+    p.addOption({"data", "Dataset folder in Google Speech Commands layout.", "DIR"});
+    p.addOption({"split", "train, validation or test.", "SPLIT", "test"});
+    p.addOption({"engines", "Comma-separated engines, or 'all'.", "LIST", "all"});
+    p.addOption({"threads", "Threads per engine.", "N", "1"});
+    p.addOption({"batch", "Clips per engine call.", "N", "16"});
+    p.addOption({"limit", "Evaluate only the first N clips (0 = all).", "N", "0"});
+    p.addOption({"json", "Also write the result as JSON to FILE.", "FILE"});
+    int exit = 0;
+    if (!parse(p, args, "Accuracy of each engine on a dataset split, its confusion matrix, and the fraction of clips\n"
+                        "on which all engines agree. Classes follow the model (keywords + _silence_ + _unknown_).", &exit))
+        return exit;
+    if (p.positionalArguments().size() != 1)
+        return fail("eval takes exactly one MODEL (see --help).");
+    if (!p.isSet("data"))
+        return fail("eval needs --data DIR (see --help).");
+    ss::EvalOptions eo;
+    int threads = 1;
+    if (!parseInt(p, "threads", 1, 256, &threads, &exit) || !parseInt(p, "batch", 1, 4096, &eo.batch, &exit) ||
+        !parseInt(p, "limit", 0, 1 << 30, &eo.limit, &exit))
+        return exit;
+    eo.engine_options.threads = threads;
+    auto engines = ss::parseEngineList(p.value("engines").toStdString());
+    if (!engines)
+        return fail(engines.error());
+    eo.engines = *engines;
+    auto split = ss::parseSplit(p.value("split").toStdString());
+    if (!split)
+        return fail(split.error());
+    auto model = ss::loadModel(p.positionalArguments()[0].toStdString());
+    if (!model)
+        return fail(model.error());
+    auto data = ss::openGsc(p.value("data").toStdString(), ss::ClassPreset::Commands, model->classes);
+    if (!data)
+        return fail(data.error());
+    auto rep = ss::evaluate(*model, *data, *split, eo,
+                            [](int done, int total) { progressLine("eval: " + std::to_string(done) + "/" + std::to_string(total) + " clips"); },
+                            &g_cancel);
+    progressDone();
+    if (!rep)
+        return fail(rep.error());
+    if (!model->trained())
+        std::cout << "Note: the model is untrained (random weights); accuracy is at chance level by design.\n";
+    std::printf("%d clips of the %s split of %s\n", rep->clips, rep->split.c_str(), data->root.c_str());
+    for (const auto& e : rep->engines)
+        std::printf("  %-14s accuracy %6.2f%%  (%d correct)\n", e.engine.c_str(), 100.0 * e.accuracy, e.correct);
+    std::printf("All engines agree on %.2f%% of clips (%d of %d).\n", 100.0 * rep->agreement, rep->agreeing, rep->clips);
+    if (p.isSet("json")) {
+        nlohmann::json j = {{"clips", rep->clips}, {"agreement", rep->agreement}, {"split", rep->split},
+                            {"classes", rep->classes}, {"model", model->name}, {"model_trained", model->trained()}};
+        j["engines"] = nlohmann::json::array();
+        for (const auto& e : rep->engines)
+            j["engines"].push_back({{"engine", e.engine}, {"accuracy", e.accuracy}, {"confusion", e.confusion}});
+        if (auto s = ss::writeTextFileAtomic(p.value("json").toStdString(), j.dump(2) + "\n"); !s)
+            return fail(s.error());
+    }
+    return Ok;
+}
+
+int cmdBench(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.addPositionalArgument("MODEL", "Model file.");
+    QString known;
+    for (const auto& n : ss::engineNames())
+        known += QString::fromStdString(n) + " ";
+    p.addOption({"engines", "Comma-separated engines or 'all' (this build: " + known.trimmed() + ").", "LIST", "all"});
+    p.addOption({"device", "cpu (FPGA devices: not built yet).", "DEVICE", "cpu"});
+    p.addOption({"batch", "Items per call.", "N", "1"});
+    p.addOption({"threads", "Threads per engine.", "N", "1"});
+    p.addOption({"seconds", "Measured run time per engine (engines run interleaved).", "S", "3"});
+    p.addOption({"watts-per-core", "Power assumed per busy core when no energy meter is readable (estimated figures).", "W", "10"});
+    p.addOption({"isa", "Pin the kernel ISA: scalar, avx2 or avx512 (default: the best this CPU has).", "ISA"});
+    p.addOption({"json", "Write the results as JSON to FILE.", "FILE"});
+    p.addOption({"csv", "Write the results as CSV to FILE.", "FILE"});
+    int exit = 0;
+    if (!parse(p, args, "Run engines side by side in one process (interleaved time slices, so machine noise hits all\n"
+                        "alike) and print throughput, latency, MACs executed vs dense vs the bound a*w, energy per\n"
+                        "item with its source (measured/estimated) and ratios to dense and torch.", &exit))
+        return exit;
+    if (p.positionalArguments().size() != 1)
+        return fail("bench takes exactly one MODEL (see --help).");
+    if (!checkDevice(p, &exit))
+        return exit;
+    ss::BenchConfig cfg;
+    if (!parseInt(p, "batch", 1, 4096, &cfg.batch, &exit) || !parseInt(p, "threads", 1, 256, &cfg.threads, &exit))
+        return exit;
+    bool ok = false;
+    cfg.seconds = p.value("seconds").toDouble(&ok);
+    if (!ok || !(cfg.seconds > 0) || cfg.seconds > 3600)
+        return fail("--seconds must be a number of seconds between 0 and 3600.");
+    cfg.watts_per_core = p.value("watts-per-core").toDouble(&ok);
+    if (!ok || !(cfg.watts_per_core > 0))
+        return fail("--watts-per-core must be a positive number.");
+    cfg.warmup_seconds = std::min(0.3, cfg.seconds / 4);
+    auto names = ss::parseEngineList(p.value("engines").toStdString());
+    if (!names)
+        return fail(names.error());
+    const std::string model_path = p.positionalArguments()[0].toStdString();
+    auto model = ss::loadModel(model_path);
+    if (!model)
+        return fail(model.error());
+
+    ss::EngineOptions opt;
+    opt.threads = cfg.threads;
+    opt.isa = p.value("isa").toStdString();
+    std::vector<std::unique_ptr<ss::Engine>> engines;
+    std::vector<ss::BenchTarget> targets;
+    for (const auto& n : *names) {
+        auto e = ss::createEngine(n);
+        if (auto s = e->prepare(*model, opt); !s)
+            return fail("Engine '" + n + "' cannot run this model: " + s.message(), exitCodeFor(s.error()));
+        targets.push_back({n, "cpu", e.get()});
+        engines.push_back(std::move(e));
+    }
+    // A pool of distinct inputs (normal features): the engines' own counters measure the
+    // activation density the k-WTA layers really produce.
+    std::mt19937_64 rng(cfg.seed);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    std::vector<float> inputs(size_t(64) * size_t(model->input.size()));
+    for (auto& v : inputs)
+        v = nd(rng);
+    auto results = ss::runBenchmark(targets, *model, inputs, cfg, [&](const ss::BenchProgress& pr) {
+        char b[160];
+        std::snprintf(b, sizeof b, "bench: %-14s %s %5.1f%%  %.0f items/s", pr.engine.c_str(), pr.warming_up ? "warm-up" : "running",
+                      100.0 * pr.fraction_done, pr.items_per_second);
+        progressLine(b);
+    }, &g_cancel);
+    progressDone();
+    if (g_cancel)
+        return fail("Cancelled; no report written.", RuntimeFailure);
+    auto ctx = ss::makeContext(model_path, *model);
+    std::cout << ss::benchToConsole(ctx, results);
+    if (p.isSet("json"))
+        if (auto s = ss::writeTextFileAtomic(p.value("json").toStdString(), ss::benchToJson(ctx, results).dump(2) + "\n"); !s)
+            return fail(s.error());
+    if (p.isSet("csv"))
+        if (auto s = ss::writeTextFileAtomic(p.value("csv").toStdString(), ss::benchToCsv(ctx, results)); !s)
+            return fail(s.error());
+    for (const auto& r : results)
+        if (!r.ok())
+            return RuntimeFailure;
+    return Ok;
+}
+
+} // namespace cli

@@ -1,0 +1,60 @@
+// sparsescope-cli: everything the desktop app shows, headless.
+#include "cli.h"
+
+#include <QCoreApplication>
+
+#include <iostream>
+
+namespace {
+
+struct Command {
+    const char* name;
+    const char* summary;
+    int (*run)(const QStringList&);
+};
+
+const Command kCommands[] = {
+    {"info", "Show a model's layers, shapes, densities, group sizes, k and MACs (dense and bound).", cli::cmdInfo},
+    {"synth", "Write a model with random weights and complementary masks for any densities.", cli::cmdSynth},
+    {"infer", "Classify one WAV clip or .npy feature tensor and print the logits as JSON.", cli::cmdInfer},
+    {"eval", "Accuracy per engine on a Speech-Commands-layout dataset, and how often engines agree.", cli::cmdEval},
+    {"bench", "Throughput, latency, MACs vs bound and energy of engines run side by side.", cli::cmdBench},
+};
+
+void usage(std::ostream& os)
+{
+    os << "Usage: sparsescope-cli <command> [options]\n\n"
+          "SparseScope measures what sparse weights and sparse (k-WTA) activations buy a neural\n"
+          "network when run with Complementary Sparsity.\n\nCommands:\n";
+    for (const auto& c : kCommands)
+        os << "  " << c.name << std::string(8 - std::string(c.name).size(), ' ') << c.summary << "\n";
+    os << "\nRun 'sparsescope-cli <command> --help' for a command's options.\n"
+          "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad input.\n";
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName("sparsescope-cli");
+    QCoreApplication::setApplicationVersion(SPARSESCOPE_VERSION);
+    const QStringList args = app.arguments();
+    if (args.size() < 2 || args[1] == "--help" || args[1] == "-h" || args[1] == "help") {
+        usage(std::cout);
+        return args.size() < 2 ? cli::BadUsage : cli::Ok;
+    }
+    if (args[1] == "--version" || args[1] == "-v") {
+        std::cout << "sparsescope-cli " << SPARSESCOPE_VERSION << " (" << SPARSESCOPE_BUILD_TYPE << ")\n";
+        return cli::Ok;
+    }
+    for (const auto& c : kCommands)
+        if (args[1] == c.name) {
+            QStringList sub = args.mid(1);
+            sub[0] = QString("sparsescope-cli ") + c.name;
+            cli::installCancelHandler();
+            return c.run(sub);
+        }
+    std::cerr << "sparsescope-cli: unknown command '" << args[1].toStdString() << "' (see --help).\n";
+    return cli::BadUsage;
+}

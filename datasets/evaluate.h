@@ -1,0 +1,44 @@
+// Accuracy of several engines on one split, with the confusion matrix and the fraction of clips
+// where all engines agree. Features are computed once per clip and fed to every engine.
+#pragma once
+
+#include "datasets/gsc.h"
+#include "engines/engine.h"
+#include "model/model.h"
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ss {
+
+struct EvalEngineResult {
+    std::string engine;
+    int correct = 0;
+    double accuracy = 0;
+    std::vector<std::vector<int>> confusion; // [true class][predicted class]
+};
+
+struct EvalReport {
+    std::string split;
+    std::vector<std::string> classes;
+    int clips = 0;
+    int agreeing = 0;       // clips where every engine predicted the same class
+    double agreement = 0;   // agreeing / clips
+    std::vector<EvalEngineResult> engines;
+};
+
+struct EvalOptions {
+    std::vector<std::string> engines;
+    EngineOptions engine_options;
+    int batch = 16;
+    int limit = 0; // 0 = every clip of the split
+};
+
+// progress(done, total) is called after each batch; a set cancel flag ends the run with an error.
+Result<EvalReport> evaluate(const Model& model, const GscDataset& data, Split split, const EvalOptions& options,
+                            const std::function<void(int, int)>& progress = {},
+                            const std::atomic<bool>* cancel = nullptr);
+
+} // namespace ss

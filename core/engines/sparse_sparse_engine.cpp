@@ -28,14 +28,7 @@ protected:
             s->info.note = "dense input (no k-WTA before it): weight sparsity only, Complementary Sparsity P=" + P;
             return s;
         }
-        if (op.weight_density < 1.0) {
-            auto s = op.conv ? steps::csrConv(op) : steps::csrLinear(op);
-            s->info.note = op.P > 1 ? "masks are not complementary: runs as CSR" : "no complementary groups (P=1): runs as CSR";
-            return s;
-        }
-        auto s = op.conv ? steps::denseConv(op, *kernels_) : steps::denseLinear(op, *kernels_);
-        s->info.note = "dense layer";
-        return s;
+        return steps::withoutComplementarity(op, *kernels_);
     }
 };
 } // namespace

@@ -308,7 +308,34 @@ SlotLayout slotLayout(int M, int P)
     return s;
 }
 
+// Independent routes: the scalar route scatter, over every input or only the non-zero ones.
+std::unique_ptr<Step> routeScatter(const WeightedOp& op, const PackedLayer& pk, bool sparse_input)
+{
+    auto s = std::make_unique<RouteScatterStep>();
+    setShapes(*s, op);
+    s->conv = op.conv;
+    s->sparse_input = sparse_input;
+    s->kh = op.kh; s->kw = op.kw; s->stride = op.stride; s->pad = op.padding;
+    s->pk = pk;
+    s->bias = op.bias;
+    s->info.op = op.conv ? "conv2d" : "linear";
+    s->info.kernel = kernelName(op.conv ? "conv" : "linear", sparse_input ? "cs-sparse-route-scatter" : "cs-dense-route-scatter", nullptr);
+    return s;
+}
+
 } // namespace
+
+std::unique_ptr<Step> withoutComplementarity(const WeightedOp& op, const KernelTable& k)
+{
+    if (op.weight_density < 1.0) {
+        auto s = op.conv ? csrConv(op) : csrLinear(op);
+        s->info.note = op.P > 1 ? "masks are not complementary: runs as CSR" : "no complementary groups (P=1): runs as CSR";
+        return s;
+    }
+    auto s = op.conv ? denseConv(op, k) : denseLinear(op, k);
+    s->info.note = "dense layer";
+    return s;
+}
 
 bool packComplementary(const WeightedOp& op, PackedLayer* pk)
 {
@@ -412,17 +439,8 @@ std::unique_ptr<Step> csrLinear(const WeightedOp& op)
 
 std::unique_ptr<Step> csDenseInput(const WeightedOp& op, const PackedLayer& pk, const KernelTable& k)
 {
-    if (!pk.shared_routes) {
-        auto s = std::make_unique<RouteScatterStep>();
-        setShapes(*s, op);
-        s->conv = op.conv;
-        s->kh = op.kh; s->kw = op.kw; s->stride = op.stride; s->pad = op.padding;
-        s->pk = pk;
-        s->bias = op.bias;
-        s->info.op = op.conv ? "conv2d" : "linear";
-        s->info.kernel = kernelName(op.conv ? "conv" : "linear", "cs-dense-route-scatter", nullptr);
-        return s;
-    }
+    if (!pk.shared_routes)
+        return routeScatter(op, pk, false);
     const SlotLayout sl = slotLayout(op.M, op.P);
     const int G = pk.G;
     const int gpad = roundUp(G, k.vector_width);
@@ -487,18 +505,8 @@ std::unique_ptr<Step> csDenseInput(const WeightedOp& op, const PackedLayer& pk, 
 
 std::unique_ptr<Step> csSparseInput(const WeightedOp& op, const PackedLayer& pk, const KernelTable& k)
 {
-    if (!pk.shared_routes) {
-        auto s = std::make_unique<RouteScatterStep>();
-        setShapes(*s, op);
-        s->conv = op.conv;
-        s->sparse_input = true;
-        s->kh = op.kh; s->kw = op.kw; s->stride = op.stride; s->pad = op.padding;
-        s->pk = pk;
-        s->bias = op.bias;
-        s->info.op = op.conv ? "conv2d" : "linear";
-        s->info.kernel = kernelName(op.conv ? "conv" : "linear", "cs-sparse-route-scatter", nullptr);
-        return s;
-    }
+    if (!pk.shared_routes)
+        return routeScatter(op, pk, true);
     const SlotLayout sl = slotLayout(op.M, op.P);
     auto s = std::make_unique<ScatterStep>();
     setShapes(*s, op);

@@ -23,6 +23,10 @@ std::unique_ptr<Step> csDenseInput(const WeightedOp& op, const PackedLayer& pk, 
 // each winner stream its packed row: K*M/P multiply-accumulates.
 std::unique_ptr<Step> csSparseInput(const WeightedOp& op, const PackedLayer& pk, const kernels::KernelTable& k);
 
+// For layers Complementary Sparsity cannot take (not complementary, or dense): CSR when the
+// weights are sparse, dense otherwise, with the reason in the step's note.
+std::unique_ptr<Step> withoutComplementarity(const WeightedOp& op, const kernels::KernelTable& k);
+
 // Packs op into Complementary Sparsity form; false when op's masks are not complementary.
 bool packComplementary(const WeightedOp& op, PackedLayer* pk);
 

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -157,6 +158,16 @@ int cmdSynth(const QStringList& args)
     const std::string out = p.value("output").toStdString();
     if (auto s = ss::saveModel(*model, out); !s)
         return fail(s.error());
+    if (!o.weight_density.empty() && o.complementary) {
+        size_t i = 0;
+        for (const auto& L : model->layers)
+            if (L.hasWeights() && i < o.weight_density.size()) {
+                if (std::abs(L.weight_density - o.weight_density[i]) > 1e-9)
+                    std::cout << "Note: " << L.name << " weight density " << o.weight_density[i] << " -> " << L.weight_density
+                              << " (complementary groups of P=" << L.group_size << " keep exactly 1/P).\n";
+                ++i;
+            }
+    }
     std::cout << "Wrote " << out << " (" << model->name << ", untrained)\n";
     return Ok;
 }

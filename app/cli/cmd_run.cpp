@@ -11,6 +11,7 @@
 #include "model/npy.h"
 #include "report/report.h"
 
+#include <QDir>
 #include <QFileInfo>
 
 #include <nlohmann/json.hpp>
@@ -61,6 +62,9 @@ ss::Result<std::vector<float>> loadInput(const std::string& path, const ss::Mode
         if (t->size() != m.input.size())
             return ss::badInput("'" + path + "' holds " + std::to_string(t->size()) + " values (shape " + ss::shapeToString(t->shape) +
                                     ") but the model takes " + m.input.toString() + " = " + std::to_string(m.input.size()) + ".", path);
+        for (int64_t i = 0; i < t->size(); ++i)
+            if (!std::isfinite(t->data[size_t(i)]))
+                return ss::badInput("'" + path + "' holds a NaN or infinite value at index " + std::to_string(i) + ".", path);
         return t->data;
     }
     auto samples = ss::loadClip16k(path, m.audio);
@@ -74,6 +78,23 @@ ss::Result<std::vector<float>> loadInput(const std::string& path, const ss::Mode
         return ss::badInput("The model's audio settings give " + std::to_string(f.size()) + " features but it takes " +
                                 m.input.toString() + ".", path);
     return f;
+}
+
+// An output file's folder must exist before a long run starts: failing after it wastes the run.
+bool checkOutputPath(const QCommandLineParser& p, const char* option, int* exit)
+{
+    if (!p.isSet(option))
+        return true;
+    const QFileInfo fi(p.value(option));
+    if (fi.isDir()) {
+        *exit = fail(std::string("--") + option + " '" + p.value(option).toStdString() + "' is a folder; give a file name.");
+        return false;
+    }
+    if (!fi.absoluteDir().exists()) {
+        *exit = fail(std::string("--") + option + ": the folder '" + fi.absolutePath().toStdString() + "' does not exist.");
+        return false;
+    }
+    return true;
 }
 
 } // namespace
@@ -139,6 +160,8 @@ int cmdEval(const QStringList& args)
         return fail("eval takes exactly one MODEL (see --help).");
     if (!p.isSet("data"))
         return fail("eval needs --data DIR (see --help).");
+    if (!checkOutputPath(p, "json", &exit))
+        return exit;
     ss::EvalOptions eo;
     int threads = 1;
     if (!parseInt(p, "threads", 1, 256, &threads, &exit) || !parseInt(p, "batch", 1, 4096, &eo.batch, &exit) ||
@@ -205,7 +228,7 @@ int cmdBench(const QStringList& args)
         return exit;
     if (p.positionalArguments().size() != 1)
         return fail("bench takes exactly one MODEL (see --help).");
-    if (!checkDevice(p, &exit))
+    if (!checkDevice(p, &exit) || !checkOutputPath(p, "json", &exit) || !checkOutputPath(p, "csv", &exit))
         return exit;
     ss::BenchConfig cfg;
     if (!parseInt(p, "batch", 1, 4096, &cfg.batch, &exit) || !parseInt(p, "threads", 1, 256, &cfg.threads, &exit))

@@ -63,6 +63,9 @@ struct EngineInfo {
     std::string summary;
     bool in_default_set = true; // part of "all" in bench/eval
     std::function<std::unique_ptr<Engine>()> make;
+    // fp32 engines must give the reference's logits within 1e-4 relative (tests/engines); a
+    // quantised engine is checked against its own golden model instead, and its accuracy reported.
+    bool fp32 = true;
 };
 
 // Every engine built into this binary (dense, csr, sparse-dense, sparse-sparse, torch if built,

@@ -129,12 +129,13 @@ Status Model::inferShapes()
             const int n = (L.kind == LayerKind::KWinners2d && L.local) ? s.c : int(s.size());
             if (L.kind == LayerKind::KWinners2d && L.num_features != 0 && L.num_features != s.c)
                 return fail("has " + std::to_string(L.num_features) + " channels but gets " + std::to_string(s.c) + ".");
+            // nupic.torch: int(round(...)); Python's round() rounds half to even, as nearbyint does.
             if (L.k <= 0)
-                L.k = int(std::lround(n * L.percent_on));
+                L.k = int(std::nearbyint(n * L.percent_on));
             if (L.k_inference <= 0)
                 L.k_inference = (L.kind == LayerKind::KWinners)
                                     ? int(L.k * L.k_inference_factor)
-                                    : int(std::lround(n * L.percent_on * L.k_inference_factor));
+                                    : int(std::nearbyint(n * L.percent_on * L.k_inference_factor));
             if (L.k <= 0 || L.k_inference <= 0 || L.k_inference > n)
                 return fail("keeps k=" + std::to_string(L.k_inference) + " winners of " + std::to_string(n) +
                             " units; k must be between 1 and the number of units.");

@@ -58,6 +58,15 @@ float readElement(const uint8_t* p, const std::string& d)
 
 bool isMaskName(const std::string& n) { return n.size() > 12 && n.ends_with(".weight_mask"); }
 
+// Parser messages quote the bytes they choked on; keep them printable for a terminal.
+std::string printable(const char* what)
+{
+    std::string out;
+    for (const char* p = what; *p && out.size() < 160; ++p)
+        out += (static_cast<unsigned char>(*p) >= 32 && static_cast<unsigned char>(*p) < 127) ? *p : '?';
+    return out;
+}
+
 } // namespace
 
 Result<SafeTensors> parseSafeTensors(const std::vector<uint8_t>& bytes, const std::string& where)
@@ -74,7 +83,7 @@ Result<SafeTensors> parseSafeTensors(const std::vector<uint8_t>& bytes, const st
     try {
         header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + int64_t(hlen));
     } catch (const std::exception& e) {
-        return badInput("'" + where + "' has a safetensors header that is not valid JSON (" + e.what() + ").", where);
+        return badInput("'" + where + "' has a safetensors header that is not valid JSON (" + printable(e.what()) + ").", where);
     }
     if (!header.is_object())
         return badInput("'" + where + "' has a safetensors header that is not a JSON object.", where);
@@ -104,10 +113,17 @@ Result<SafeTensors> parseSafeTensors(const std::vector<uint8_t>& bytes, const st
             if (esize == 0)
                 return badInput("Tensor '" + name + "' in '" + where + "' has unsupported dtype " + dtype + ".", name);
             Shape shape;
+            if (!t["shape"].is_array())
+                return badInput("Tensor '" + name + "' has a shape that is not a list of dimensions.", name);
+            uint64_t elements = 1;
             for (const auto& d : t["shape"]) {
                 const int64_t v = d.get<int64_t>();
                 if (v < 0)
                     return badInput("Tensor '" + name + "' has a negative dimension.", name);
+                // no model tensor comes near 2^40 elements: larger products are corrupt headers
+                if (v > (int64_t(1) << 40) || (v > 0 && elements > (uint64_t(1) << 40) / uint64_t(v)))
+                    return badInput("Tensor '" + name + "' has an impossibly large shape.", name);
+                elements *= uint64_t(v);
                 shape.push_back(v);
             }
             const auto& off = t["data_offsets"];
@@ -134,7 +150,7 @@ Result<SafeTensors> parseSafeTensors(const std::vector<uint8_t>& bytes, const st
             st.tensors[name] = std::move(tensor);
         }
     } catch (const std::exception& e) {
-        return badInput("'" + where + "' has a malformed safetensors header (" + e.what() + ").", where);
+        return badInput("'" + where + "' has a malformed safetensors header (" + printable(e.what()) + ").", where);
     }
     std::sort(ranges.begin(), ranges.end());
     for (size_t i = 1; i < ranges.size(); ++i)
@@ -310,6 +326,8 @@ Result<Layer> layerFromJson(const json& j, int index)
         SS_TRY(need(j, "num_features", &L.num_features, L.name));
         opt(j, "eps", &L.eps);
         opt(j, "affine", &L.affine);
+        if (!(L.eps > 0))
+            return badInput("Layer '" + L.name + "' has eps " + std::to_string(L.eps) + "; it must be positive.", L.name);
         break;
     case LayerKind::KWinners:
     case LayerKind::KWinners2d:
@@ -344,7 +362,7 @@ Result<Layer> layerFromJson(const json& j, int index)
 }
 
 Status takeTensor(std::map<std::string, Tensor>& tensors, const std::string& name, const Shape& shape,
-                  bool required, Tensor* out, const std::string& layer)
+                  bool required, Tensor* out, const std::string& layer, bool per_channel_alias = false)
 {
     auto it = tensors.find(name);
     if (it == tensors.end()) {
@@ -353,10 +371,10 @@ Status takeTensor(std::map<std::string, Tensor>& tensors, const std::string& nam
                                 shapeToString(shape) + ").", name);
         return Status::ok();
     }
-    // Accept [C] for [1, C, 1, 1] and vice versa (duty cycles are stored both ways).
-    if (numel(it->second.shape) != numel(shape) ||
-        (it->second.shape != shape && !(shape.size() == 4 && it->second.shape.size() == 1) &&
-         !(shape.size() == 1 && it->second.shape.size() == 4)))
+    // Duty cycles of KWinners2d are stored as [C] or [1, C, 1, 1]; every other tensor must match.
+    const bool alias = per_channel_alias && numel(it->second.shape) == numel(shape) &&
+                       ((shape.size() == 4 && it->second.shape.size() == 1) || (shape.size() == 1 && it->second.shape.size() == 4));
+    if (it->second.shape != shape && !alias)
         return badInput("Tensor '" + name + "' has shape " + shapeToString(it->second.shape) + " but layer '" +
                             layer + "' needs " + shapeToString(shape) + ".", name);
     *out = std::move(it->second);
@@ -381,8 +399,12 @@ Status validateModel(const Model& model)
         if (!L.hasWeights())
             continue;
         const int M = L.outputs(), N = L.fanIn();
-        if (L.mask.empty())
+        if (L.mask.empty()) {
+            if (L.group_size > 1)
+                return badInput("Layer '" + L.name + "' declares complementary groups of " + std::to_string(L.group_size) +
+                                    " but has no weight_mask to check them against.", L.name + ".weight_mask");
             continue;
+        }
         int64_t ones = 0;
         for (int64_t i = 0; i < int64_t(M) * N; ++i) {
             const float m = L.mask.data[size_t(i)];
@@ -423,7 +445,7 @@ Result<Model> modelFromBytes(const std::vector<uint8_t>& bytes, const std::strin
     try {
         arch = json::parse(meta->second);
     } catch (const std::exception& e) {
-        return badInput("'" + where + "': the architecture in __metadata__ is not valid JSON (" + e.what() + ").", where);
+        return badInput("'" + where + "': the architecture in __metadata__ is not valid JSON (" + printable(e.what()) + ").", where);
     }
     Model m;
     try {
@@ -464,10 +486,10 @@ Result<Model> modelFromBytes(const std::vector<uint8_t>& bytes, const std::strin
             m.layers.push_back(std::move(*L));
         }
     } catch (const std::exception& e) {
-        return badInput("'" + where + "': the architecture JSON is malformed (" + e.what() + ").", where);
+        return badInput("'" + where + "': the architecture JSON is malformed (" + printable(e.what()) + ").", where);
     }
     if (auto s = m.inferShapes(); !s)
-        return s.error();
+        return badInput("'" + where + "': " + s.message(), s.error().where);
 
     auto& T = st.tensors;
     for (auto& L : m.layers) {
@@ -497,7 +519,7 @@ Result<Model> modelFromBytes(const std::vector<uint8_t>& bytes, const std::strin
                 T[n + ".duty_cycles"] = std::move(T[n + ".duty_cycle"]);
                 T.erase(n + ".duty_cycle");
             }
-            SS_TRY(takeTensor(T, n + ".duty_cycles", ds, L.boost_strength > 0, &L.duty_cycles, n));
+            SS_TRY(takeTensor(T, n + ".duty_cycles", ds, L.boost_strength > 0, &L.duty_cycles, n, true));
             T.erase(n + ".boost_strength"); // nupic.torch keeps it as a buffer too; the header is authoritative
             if (L.kind == LayerKind::KWinners2d && L.num_features == 0)
                 L.num_features = L.in_shape.c;
@@ -568,6 +590,9 @@ std::vector<uint8_t> modelToBytes(const Model& model)
 
 Status saveModel(const Model& model, const std::string& path)
 {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        return badInput("Cannot write the model to '" + path + "': it is a folder.", path);
     const auto bytes = modelToBytes(model);
     const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
     {
@@ -581,7 +606,6 @@ Status saveModel(const Model& model, const std::string& path)
             return runtimeError("Writing '" + path + "' failed (disk full?).", path);
         }
     }
-    std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
     if (ec) {
         std::remove(tmp.c_str());

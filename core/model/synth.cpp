@@ -118,6 +118,11 @@ Result<Model> synthModel(const SynthOptions& o)
     m.layers.push_back(bn("linear1_bn", o.hidden));
     m.layers.push_back(kwta("linear1_kwinners", LayerKind::KWinners, ad[2]));
     m.layers.push_back(weighted(LayerKind::Linear, "output", o.hidden, int(m.classes.size()), 0, wd[3], groupSize(wd[3])));
+    // Complementary groups of P outputs keep exactly 1/P of the weights: record that density (the
+    // CLI tells the user when it differs from the one asked for, e.g. 0.4 -> 1/3 with P = 3).
+    for (auto& L : m.layers)
+        if (L.hasWeights() && L.group_size > 1)
+            L.weight_density = 1.0 / L.group_size;
     m.layers.push_back(simple(LayerKind::LogSoftmax, "softmax"));
     // Published k: 1200 of 12,544 and 200 of 1,600 when k is counted after pooling.
     if (auto s = m.inferShapes(); !s)

@@ -105,7 +105,7 @@ private slots:
         for (const auto& [mname, model] : models)
             for (const auto& e : engineNames())
                 for (const auto& isa : isas) {
-                    if (e == "reference" || (e == "torch" && isa != isas.back()))
+                    if (e == "reference" || !findEngine(e)->fp32 || (e == "torch" && isa != isas.back()))
                         continue;
                     for (int batch : {1, 8})
                         for (int threads : {1, 2}) {

@@ -1,0 +1,245 @@
+#include "guicore/benchmarkcontroller.h"
+
+#include "guicore/benchresultmodel.h"
+#include "guicore/format.h"
+#include "guicore/layerbenchmodel.h"
+#include "guicore/throughputseriesmodel.h"
+#include "report/report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+namespace gui {
+
+BenchmarkController::BenchmarkController(QObject* parent)
+    : QObject(parent)
+    , worker_(new BenchmarkWorker)
+    , results_(new BenchResultModel(this))
+    , layers_(new LayerBenchModel(this))
+{
+    qRegisterMetaType<ss::BenchProgress>();
+    qRegisterMetaType<gui::BenchmarkOutcome>();
+    thread_.setObjectName(QStringLiteral("benchmark"));
+    worker_->moveToThread(&thread_);
+    connect(worker_, &BenchmarkWorker::progress, this, &BenchmarkController::onProgress);
+    connect(worker_, &BenchmarkWorker::finished, this, &BenchmarkController::onFinished);
+    connect(worker_, &BenchmarkWorker::failed, this, &BenchmarkController::onFailed);
+    connect(worker_, &BenchmarkWorker::preparing, this,
+            [this](const QString& engine) { Q_EMIT statusChanged(tr("Preparing %1…").arg(engine)); });
+    thread_.start();
+}
+
+BenchmarkController::~BenchmarkController()
+{
+    worker_->cancel();
+    thread_.quit();
+    thread_.wait();
+    delete worker_; // its thread has finished: safe to delete from here
+}
+
+bool BenchmarkController::start(const BenchmarkRequest& request)
+{
+    if (running_) {
+        Q_EMIT failed(tr("A benchmark is already running; stop it first."));
+        return false;
+    }
+    if (const QString why = BenchmarkWorker::check(request); !why.isEmpty()) {
+        Q_EMIT failed(why);
+        return false;
+    }
+    request_ = request;
+    cancelled_ = false;
+    loaded_report_ = false;
+    fraction_ = 0;
+    context_ = {};
+    worker_->resetCancel(); // before queueing, so that a stop right after start() is not lost
+    setRunning(true);
+    results_->setEngines(request.engines);
+    layers_->clear();
+    replaceSeries(request.engines);
+    Q_EMIT runStarted(request.engines);
+    Q_EMIT progressed(0.0);
+    BenchmarkWorker* w = worker_;
+    QMetaObject::invokeMethod(w, [w, request] { w->run(request); }, Qt::QueuedConnection);
+    return true;
+}
+
+void BenchmarkController::stop()
+{
+    if (!running_)
+        return;
+    cancelled_ = true;
+    worker_->cancel();
+    Q_EMIT statusChanged(tr("Stopping…"));
+}
+
+ThroughputSeriesModel* BenchmarkController::seriesModel(const QString& engine) const
+{
+    for (ThroughputSeriesModel* s : series_)
+        if (s->engine() == engine)
+            return s;
+    return nullptr;
+}
+
+void BenchmarkController::replaceSeries(const QStringList& engines)
+{
+    const QList<ThroughputSeriesModel*> old = series_;
+    series_.clear();
+    for (const QString& e : engines)
+        series_.append(new ThroughputSeriesModel(e, this));
+    marks_ = QList<PlotMark>(engines.size());
+    // Views rebind on seriesReset; the old models go once control returns to the event loop.
+    Q_EMIT seriesReset();
+    for (ThroughputSeriesModel* s : old)
+        s->deleteLater();
+}
+
+void BenchmarkController::clear()
+{
+    if (running_)
+        return;
+    context_ = {};
+    cancelled_ = false;
+    loaded_report_ = false;
+    fraction_ = 0;
+    results_->clear();
+    layers_->clear();
+    replaceSeries({});
+    Q_EMIT progressed(0.0);
+    Q_EMIT resultsChanged();
+}
+
+void BenchmarkController::onProgress(const ss::BenchProgress& p)
+{
+    if (!running_)
+        return;
+    results_->updateProgress(p);
+    if (!p.warming_up && p.engine_index >= 0 && p.engine_index < series_.size()) {
+        // Rate over at least kMinPlotSeconds of this engine's time since its last point: the
+        // runner's own per-report rate can cover a sliver of time (the last report of a slice) and
+        // spike; the cumulative counters give a steady line.
+        PlotMark& mark = marks_[p.engine_index];
+        const double dt = p.engine_seconds - mark.engine_seconds;
+        if (dt >= kMinPlotSeconds) {
+            series_[p.engine_index]->appendPoint(p.elapsed_seconds, double(p.items - mark.items) / dt);
+            mark = {p.items, p.engine_seconds};
+        }
+    }
+    fraction_ = p.fraction_done;
+    Q_EMIT progressed(fraction_);
+    Q_EMIT statusChanged(p.warming_up ? tr("%1: warming up").arg(qs(p.engine))
+                                      : tr("%1: running, %2 done").arg(qs(p.engine), percent(p.fraction_done)));
+}
+
+void BenchmarkController::onFinished(const gui::BenchmarkOutcome& outcome)
+{
+    context_ = outcome.context;
+    cancelled_ = cancelled_ || outcome.cancelled;
+    if (!outcome.results.empty()) {
+        results_->setResults(outcome.results, cancelled_);
+        layers_->setResults(outcome.results);
+        if (layers_->engine().isEmpty() || results_->rowOf(layers_->engine()) < 0) {
+            // Show the sparsest engine's layers by default: the last one chosen.
+            layers_->setEngine(qs(outcome.results.back().engine));
+        }
+    }
+    fraction_ = cancelled_ ? fraction_ : 1.0;
+    setRunning(false);
+    Q_EMIT statusChanged(cancelled_ ? tr("Stopped; partial figures shown (not saved).") : tr("Finished."));
+    Q_EMIT resultsChanged();
+    Q_EMIT runFinished(cancelled_);
+}
+
+void BenchmarkController::onFailed(const QString& sentence)
+{
+    setRunning(false);
+    Q_EMIT statusChanged(sentence);
+    Q_EMIT failed(sentence);
+}
+
+void BenchmarkController::setRunning(bool running)
+{
+    if (running_ == running)
+        return;
+    running_ = running;
+    Q_EMIT runningChanged(running);
+}
+
+bool BenchmarkController::canSave() const
+{
+    return !running_ && results_->hasFinalResults() && !cancelled_;
+}
+
+QString BenchmarkController::isaInUse() const
+{
+    std::set<std::string> isas;
+    for (const ss::BenchResult& r : results_->results())
+        if (!r.isa.empty())
+            isas.insert(r.isa);
+    QStringList l;
+    for (const auto& i : isas)
+        l << qs(i);
+    return l.join(QStringLiteral(", "));
+}
+
+QString BenchmarkController::resultsJson() const
+{
+    if (!results_->hasFinalResults())
+        return {};
+    return qs(ss::benchToJson(context_, results_->results()).dump(2) + "\n");
+}
+
+QString BenchmarkController::resultsText() const
+{
+    if (!results_->hasFinalResults())
+        return {};
+    return qs(ss::benchToConsole(context_, results_->results()));
+}
+
+bool BenchmarkController::saveJson(const QString& path, QString* error) const
+{
+    if (!canSave()) {
+        if (error)
+            *error = running_ ? tr("A benchmark is running; save when it has finished.")
+                              : (cancelled_ ? tr("The last run was stopped; its partial figures are not saved (run it to the end).")
+                                            : tr("There are no results to save yet; run a benchmark first (Ctrl+R)."));
+        return false;
+    }
+    if (auto s = ss::writeTextFileAtomic(path.toStdString(), resultsJson().toStdString()); !s) {
+        if (error)
+            *error = qs(s.message());
+        return false;
+    }
+    return true;
+}
+
+bool BenchmarkController::loadJson(const QString& path, QString* error)
+{
+    if (running_) {
+        if (error)
+            *error = tr("A benchmark is running; stop it before opening a report.");
+        return false;
+    }
+    auto report = ss::readBenchReport(path.toStdString());
+    if (!report) {
+        if (error)
+            *error = qs(report.message());
+        return false;
+    }
+    context_ = report->first;
+    cancelled_ = false;
+    loaded_report_ = true;
+    QStringList engines;
+    for (const ss::BenchResult& r : report->second)
+        engines << qs(r.engine);
+    replaceSeries({}); // a report holds no time series
+    results_->setResults(report->second);
+    layers_->setResults(report->second);
+    if (!report->second.empty())
+        layers_->setEngine(qs(report->second.back().engine));
+    Q_EMIT resultsChanged();
+    return true;
+}
+
+} // namespace gui

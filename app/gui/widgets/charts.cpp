@@ -1,0 +1,342 @@
+#include "widgets/charts.h"
+
+#include "guicore/benchresultmodel.h"
+#include "guicore/format.h"
+#include "guicore/throughputseriesmodel.h"
+#include "widgets/enginecolors.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSet>
+#include <QGraphicsLayout>
+#include <QBarLegendMarker>
+#include <QLegend>
+#include <QLineSeries>
+#include <QPainter>
+#include <QHorizontalStackedBarSeries>
+#include <QToolTip>
+#include <QVXYModelMapper>
+#include <QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+
+namespace gui {
+
+namespace {
+
+// 1, 2 or 5 x 10^n at or above v: tick intervals that give round labels.
+double niceStep(double v)
+{
+    if (!(v > 0))
+        return 1;
+    const double p = std::pow(10.0, std::floor(std::log10(v)));
+    for (double m : {1.0, 2.0, 5.0})
+        if (m * p >= v)
+            return m * p;
+    return 10 * p;
+}
+
+// [0, a round number just above max] with ticks every round step (4-8 intervals).
+void setNiceMax(QValueAxis* axis, double max)
+{
+    const double step = niceStep(std::max(max, 1e-12) / 5);
+    const double top = max > 0 ? std::ceil(max * 1.04 / step) * step : 1.0;
+    axis->setTickType(QValueAxis::TicksDynamic);
+    axis->setTickAnchor(0);
+    axis->setTickInterval(max > 0 ? step : 0.25);
+    axis->setRange(0, top);
+}
+
+QChart* makeChart(const QString& title)
+{
+    auto* chart = new QChart;
+    chart->setTitle(title);
+    QFont f = chart->titleFont();
+    f.setBold(true);
+    chart->setTitleFont(f);
+    chart->setAnimationOptions(QChart::NoAnimation); // live data: animations lag behind the numbers
+    chart->setMargins(QMargins(4, 4, 4, 4));
+    chart->layout()->setContentsMargins(0, 0, 0, 0);
+    chart->setBackgroundRoundness(0);
+    return chart;
+}
+
+} // namespace
+
+QBrush hatchedBrush(const QColor& color)
+{
+    QPixmap tile(10, 10);
+    tile.fill(color.lighter(175));
+    QPainter p(&tile);
+    p.setRenderHint(QPainter::Antialiasing, false);
+    p.setPen(QPen(color, 2));
+    p.drawLine(0, 10, 10, 0);
+    p.drawLine(-5, 5, 5, -5);
+    p.drawLine(5, 15, 15, 5);
+    return QBrush(tile);
+}
+
+// ---- ThroughputChartView ----------------------------------------------------------------------
+
+ThroughputChartView::ThroughputChartView(QWidget* parent)
+    : QChartView(parent)
+    , x_(new QValueAxis(this))
+    , y_(new QValueAxis(this))
+{
+    QChart* c = makeChart(tr("Throughput over time"));
+    setChart(c);
+    setRenderHint(QPainter::Antialiasing);
+    x_->setTitleText(tr("seconds into the measured run"));
+    x_->setLabelFormat(QStringLiteral("%.1f"));
+    x_->setTickType(QValueAxis::TicksDynamic);
+    x_->setTickAnchor(0);
+    x_->setRange(0, 1);
+    y_->setTitleText(tr("items/s"));
+    y_->setLabelFormat(QStringLiteral("%.0f"));
+    y_->setRange(0, 1);
+    c->addAxis(x_, Qt::AlignBottom);
+    c->addAxis(y_, Qt::AlignLeft);
+    c->legend()->setAlignment(Qt::AlignBottom);
+    setToolTip(tr("Each engine's throughput (items per second of engine time) as the run goes on. Engines run "
+                  "interleaved in short slices, so machine noise hits them alike."));
+    setMinimumSize(260, 200);
+}
+
+void ThroughputChartView::setSeriesModels(const QList<ThroughputSeriesModel*>& models, double expected_seconds)
+{
+    chart()->removeAllSeries(); // deletes the series and their mappers
+    models_.clear();
+    expected_seconds_ = std::max(0.1, expected_seconds);
+    for (ThroughputSeriesModel* m : models) {
+        auto* s = new QLineSeries;
+        s->setName(m->engine());
+        QPen pen(engineColor(m->engine()));
+        pen.setWidthF(2.0);
+        s->setPen(pen);
+        // Markers: in short runs with many engines an engine may get only a point or two.
+        s->setPointsVisible(true);
+        s->setMarkerSize(5);
+        chart()->addSeries(s);
+        s->attachAxis(x_);
+        s->attachAxis(y_);
+        auto* mapper = new QVXYModelMapper(s);
+        mapper->setXColumn(ThroughputSeriesModel::SecondsColumn);
+        mapper->setYColumn(ThroughputSeriesModel::ItemsPerSecondColumn);
+        mapper->setSeries(s);
+        mapper->setModel(m);
+        connect(m, &QAbstractItemModel::rowsInserted, this, &ThroughputChartView::updateAxes);
+        connect(m, &QAbstractItemModel::modelReset, this, &ThroughputChartView::updateAxes);
+        models_.append(m);
+    }
+    updateAxes();
+}
+
+QList<QLineSeries*> ThroughputChartView::lineSeries() const
+{
+    QList<QLineSeries*> l;
+    for (QAbstractSeries* s : chart()->series())
+        if (auto* line = qobject_cast<QLineSeries*>(s))
+            l.append(line);
+    return l;
+}
+
+void ThroughputChartView::updateAxes()
+{
+    double max_x = expected_seconds_, max_y = 0;
+    for (const auto& m : models_) {
+        if (!m)
+            continue;
+        max_x = std::max(max_x, m->lastSeconds());
+        max_y = std::max(max_y, m->maxItemsPerSecond());
+    }
+    // The x range ends at the data (or the expected run time) exactly; ticks fall on round seconds.
+    x_->setRange(0, max_x);
+    x_->setTickInterval(niceStep(max_x / 6));
+    setNiceMax(y_, max_y);
+}
+
+// ---- EngineBarChartView -----------------------------------------------------------------------
+
+EngineBarChartView::EngineBarChartView(Metric metric, QWidget* parent)
+    : QChartView(parent)
+    , metric_(metric)
+    , series_(new QHorizontalStackedBarSeries(this))
+    , x_(new QBarCategoryAxis(this))
+    , y_(new QValueAxis(this))
+{
+    QChart* c = makeChart(metric == Metric::Throughput ? tr("Throughput") : tr("Energy per inference"));
+    setChart(c);
+    setRenderHint(QPainter::Antialiasing);
+    // Horizontal bars: the engine names sit on the left at full length, however narrow the chart.
+    c->addSeries(series_);
+    c->addAxis(x_, Qt::AlignLeft);
+    c->addAxis(y_, Qt::AlignBottom);
+    series_->attachAxis(x_);
+    series_->attachAxis(y_);
+    series_->setBarWidth(0.6);
+    y_->setLabelFormat(metric == Metric::Throughput ? QStringLiteral("%.0f") : QStringLiteral("%.3g"));
+    y_->setRange(0, 1);
+    // For energy the legend keys solid (measured) against hatched (estimated); the category axis
+    // names the engines, so per-engine legend entries are hidden.
+    c->legend()->setVisible(metric == Metric::Energy);
+    c->legend()->setAlignment(Qt::AlignBottom);
+    y_->setTitleText(unitTitle());
+    setToolTip(metric == Metric::Throughput
+                   ? tr("Items per second of engine time for each engine (live: the run's average so far).")
+                   : tr("Energy per inference, known when the run ends. Hatched bars marked '(estimated)' are process "
+                        "CPU time × an assumed power per core, not measurements; solid bars are measured (RAPL)."));
+    connect(series_, &QAbstractBarSeries::hovered, this, [this](bool on, int index, QBarSet* set) {
+        if (!on || !model_) {
+            QToolTip::hideText();
+            return;
+        }
+        const int row = int(sets_.indexOf(set));
+        if (row < 0 || categoryOf(row) != index)
+            return;
+        const QModelIndex i = model_->index(row, metric_ == Metric::Throughput ? BenchResultModel::ItemsPerSecondColumn
+                                                                               : BenchResultModel::EnergyColumn);
+        QToolTip::showText(QCursor::pos(), QStringLiteral("%1: %2\n%3")
+                                               .arg(model_->data(model_->index(row, 0)).toString(), i.data().toString(),
+                                                    i.data(Qt::ToolTipRole).toString()));
+    });
+    setMinimumSize(200, 200);
+}
+
+QString EngineBarChartView::unitTitle() const
+{
+    return metric_ == Metric::Throughput ? tr("items/s") : tr("%1 per inference").arg(unit_.isEmpty() ? tr("energy") : unit_);
+}
+
+void EngineBarChartView::setModel(BenchResultModel* model)
+{
+    if (model_)
+        disconnect(model_, nullptr, this, nullptr);
+    model_ = model;
+    if (model_) {
+        connect(model_, &QAbstractItemModel::modelReset, this, &EngineBarChartView::rebuild);
+        connect(model_, &QAbstractItemModel::rowsInserted, this, &EngineBarChartView::rebuild);
+        connect(model_, &QAbstractItemModel::rowsRemoved, this, &EngineBarChartView::rebuild);
+        connect(model_, &QAbstractItemModel::dataChanged, this, &EngineBarChartView::refresh);
+    }
+    rebuild();
+}
+
+double EngineBarChartView::valueOf(int row) const
+{
+    const int column = metric_ == Metric::Throughput ? BenchResultModel::ItemsPerSecondColumn : BenchResultModel::EnergyColumn;
+    const QVariant v = model_->index(row, column).data(BenchResultModel::RawValueRole);
+    return v.isValid() ? v.toDouble() * scale_ : 0.0;
+}
+
+int EngineBarChartView::categoryOf(int row) const
+{
+    // Categories run bottom-up; the first engine (dense) goes on top, as in the tables.
+    return int(sets_.size()) - 1 - row;
+}
+
+void EngineBarChartView::rebuild()
+{
+    series_->clear(); // deletes the sets
+    sets_.clear();
+    key_measured_ = key_estimated_ = nullptr;
+    QStringList categories;
+    const int n = model_ ? model_->rowCount() : 0;
+    for (int row = n - 1; row >= 0; --row)
+        categories << model_->index(row, BenchResultModel::EngineColumn).data().toString();
+    x_->clear();
+    x_->append(categories);
+    // One set per engine with a value only in its own category: one full-width bar per engine in
+    // the engine's colour (a stacked series draws the zeros of the other sets as nothing).
+    for (int row = 0; row < n; ++row) {
+        auto* set = new QBarSet(model_->index(row, BenchResultModel::EngineColumn).data().toString());
+        for (int c = 0; c < n; ++c)
+            set->append(0.0);
+        sets_.append(set);
+        series_->append(set);
+    }
+    if (metric_ == Metric::Energy && n > 0) {
+        const QColor key(0x70, 0x70, 0x70);
+        key_measured_ = new QBarSet(tr("measured"));
+        key_measured_->setBrush(key);
+        key_estimated_ = new QBarSet(tr("estimated (not measured)"));
+        key_estimated_->setBrush(hatchedBrush(key));
+        for (QBarSet* k : {key_measured_, key_estimated_}) {
+            k->setPen(QPen(key.darker(120), 1));
+            for (int c = 0; c < n; ++c)
+                k->append(0.0);
+            series_->append(k);
+        }
+    }
+    refresh();
+}
+
+void EngineBarChartView::refresh()
+{
+    if (!model_ || sets_.size() != model_->rowCount())
+        return;
+    if (metric_ == Metric::Energy) {
+        double max_j = 0;
+        for (int row = 0; row < sets_.size(); ++row) {
+            const QVariant v = model_->index(row, BenchResultModel::EnergyColumn).data(BenchResultModel::RawValueRole);
+            max_j = std::max(max_j, v.isValid() ? v.toDouble() : 0.0);
+        }
+        if (max_j >= 1) { scale_ = 1; unit_ = QStringLiteral("J"); }
+        else if (max_j >= 1e-3 || max_j == 0) { scale_ = 1e3; unit_ = QStringLiteral("mJ"); }
+        else if (max_j >= 1e-6) { scale_ = 1e6; unit_ = QStringLiteral("µJ"); }
+        else { scale_ = 1e9; unit_ = QStringLiteral("nJ"); }
+        y_->setTitleText(unitTitle());
+    }
+    double max_v = 0;
+    bool any_energy = false;
+    QStringList not_measured; // the sources of hatched bars: "estimated", "modelled"
+    for (int row = 0; row < sets_.size(); ++row) {
+        QBarSet* set = sets_[row];
+        const QString engine = model_->index(row, BenchResultModel::EngineColumn).data().toString();
+        const QColor color = engineColor(engine);
+        const double v = valueOf(row);
+        max_v = std::max(max_v, v);
+        if (set->at(categoryOf(row)) != v)
+            set->replace(categoryOf(row), v);
+        QString label = engine;
+        QBrush brush(color);
+        if (metric_ == Metric::Energy) {
+            const QVariant source = model_->index(row, 0).data(BenchResultModel::EnergySourceRole);
+            if (source.isValid()) {
+                any_energy = true;
+                if (source.toString() != QLatin1String("measured")) {
+                    if (!not_measured.contains(source.toString()))
+                        not_measured << source.toString();
+                    label += QStringLiteral(" (%1)").arg(source.toString());
+                    brush = hatchedBrush(color);
+                }
+            }
+        }
+        if (set->label() != label)
+            set->setLabel(label);
+        set->setBrush(brush);
+        set->setPen(QPen(color.darker(120), 1));
+    }
+    setNiceMax(y_, max_v);
+    if (metric_ == Metric::Energy) {
+        bool any_measured = false;
+        for (int row = 0; row < sets_.size(); ++row) {
+            const QVariant source = model_->index(row, 0).data(BenchResultModel::EnergySourceRole);
+            any_measured = any_measured || source.toString() == QLatin1String("measured");
+        }
+        // The key shows only what is on screen.
+        for (QLegendMarker* marker : chart()->legend()->markers(series_))
+            if (auto* bm = qobject_cast<QBarLegendMarker*>(marker)) {
+                if (bm->barset() == key_measured_)
+                    bm->setVisible(any_measured);
+                else if (bm->barset() == key_estimated_)
+                    bm->setVisible(!not_measured.isEmpty());
+                else
+                    bm->setVisible(false);
+            }
+        if (key_estimated_ && !not_measured.isEmpty())
+            key_estimated_->setLabel(tr("%1 (not measured)").arg(not_measured.join(QLatin1Char('/'))));
+        chart()->setTitle(any_energy ? tr("Energy per inference") : tr("Energy per inference (when the run ends)"));
+    }
+}
+
+} // namespace gui

@@ -1,0 +1,73 @@
+// The Benchmark view's charts. They only display models from sparsescope_guicore:
+//  - ThroughputChartView: one line per engine, each bound to its ThroughputSeriesModel through a
+//    QVXYModelMapper (the Qt Charts modeldata pattern).
+//  - EngineBarChartView: one horizontal bar per engine read from the BenchResultModel, throughput or
+//    energy per inference; energy that is not measured is drawn hatched, its set labelled
+//    "(estimated)", and the legend keys the hatching.
+#pragma once
+
+#include <QChartView>
+#include <QList>
+#include <QPointer>
+
+class QBarCategoryAxis;
+class QBarSet;
+class QLineSeries;
+class QHorizontalStackedBarSeries;
+class QValueAxis;
+
+namespace gui {
+
+class BenchResultModel;
+class ThroughputSeriesModel;
+
+class ThroughputChartView : public QChartView {
+    Q_OBJECT
+public:
+    explicit ThroughputChartView(QWidget* parent = nullptr);
+
+    // Replaces the lines; expected_seconds sets the initial x range (the run's wall time).
+    void setSeriesModels(const QList<ThroughputSeriesModel*>& models, double expected_seconds);
+    QList<QLineSeries*> lineSeries() const;
+
+private:
+    void updateAxes();
+
+    QValueAxis* x_;
+    QValueAxis* y_;
+    QList<QPointer<ThroughputSeriesModel>> models_;
+    double expected_seconds_ = 1;
+};
+
+class EngineBarChartView : public QChartView {
+    Q_OBJECT
+public:
+    enum class Metric { Throughput, Energy };
+
+    explicit EngineBarChartView(Metric metric, QWidget* parent = nullptr);
+    void setModel(BenchResultModel* model);
+    const QList<QBarSet*>& barSets() const { return sets_; }
+
+private:
+    void rebuild();
+    void refresh();
+    double valueOf(int row) const; // in the axis unit
+    int categoryOf(int row) const;
+    QString unitTitle() const;
+
+    Metric metric_;
+    QPointer<BenchResultModel> model_;
+    QHorizontalStackedBarSeries* series_;
+    QBarSet* key_measured_ = nullptr;  // legend-only sets (all zeros) that key solid vs hatched
+    QBarSet* key_estimated_ = nullptr;
+    QBarCategoryAxis* x_;
+    QValueAxis* y_;
+    QList<QBarSet*> sets_;
+    double scale_ = 1;   // energy: joules -> axis unit
+    QString unit_;
+};
+
+// A brush with diagonal hatching over a light tint: how an estimated figure is drawn.
+QBrush hatchedBrush(const QColor& color);
+
+} // namespace gui

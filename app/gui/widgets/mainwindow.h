@@ -1,0 +1,109 @@
+// The main window: tabs Model and Benchmark, menus with shortcuts, recent files, drag and drop,
+// the About box and a status bar with the CPU, the kernel ISA and the build type. It remembers the
+// last model, its layout and the benchmark choices (QSettings).
+#pragma once
+
+#include "guicore/modelloader.h"
+
+#include <QMainWindow>
+
+#include <optional>
+
+class QAction;
+class QLabel;
+class QMenu;
+class QTabWidget;
+
+namespace gui {
+
+class BenchmarkController;
+class BenchmarkView;
+class ModelView;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    struct Options {
+        bool use_settings = true;  // read and write QSettings (off for --screenshot: reproducible pictures)
+        bool error_dialogs = true; // show errors in a (non-blocking) message box; else only lastError()/stderr
+    };
+    enum class View { Model, Benchmark };
+
+    MainWindow();
+    explicit MainWindow(Options options, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Loads a model and shows it. On failure: the loader's sentence in lastError(), a message box
+    // (Options::error_dialogs), the previous model stays; returns false.
+    bool openModel(const QString& path);
+    // A JSON report written by `sparsescope-cli bench --json` or saved here.
+    bool openResults(const QString& path);
+    // Startup: the given path, else the last model (QSettings), else the bundled default model,
+    // else the empty window that says how to open one. Returns whether a model is shown.
+    bool openInitialModel(const QString& path = {});
+
+    bool startBenchmark();
+    void stopBenchmark();
+    bool saveResults(const QString& path);
+
+    void showView(View view);
+    const QString& lastError() const { return last_error_; }
+    const LoadedModel* loadedModel() const { return loaded_ ? &*loaded_ : nullptr; }
+    ModelView* modelView() const { return model_view_; }
+    BenchmarkView* benchmarkView() const { return bench_view_; }
+    BenchmarkController* controller() const { return controller_; }
+    QStringList recentModels() const { return recent_; }
+
+    static QString aboutText();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void createActions();
+    void createMenus();
+    void createStatusBar();
+    void updateActions();
+    void updateRecentMenu();
+    void updateIsaLabel();
+    void addRecent(const QString& path);
+    void showError(const QString& title, const QString& sentence);
+    void openDialog();
+    void openResultsDialog();
+    void saveDialog();
+    void copyResults();
+    void about();
+    void readSettings();
+    void writeSettings() const;
+
+    Options options_;
+    std::optional<LoadedModel> loaded_;
+    QString last_error_;
+    QStringList recent_;
+
+    BenchmarkController* controller_;
+    QTabWidget* tabs_;
+    ModelView* model_view_;
+    BenchmarkView* bench_view_;
+
+    QAction* open_ = nullptr;
+    QAction* open_results_ = nullptr;
+    QAction* save_ = nullptr;
+    QAction* copy_ = nullptr;
+    QAction* quit_ = nullptr;
+    QAction* run_ = nullptr;
+    QAction* stop_ = nullptr;
+    QAction* about_ = nullptr;
+    QAction* about_qt_ = nullptr;
+    QAction* view_model_ = nullptr;
+    QAction* view_bench_ = nullptr;
+    QMenu* recent_menu_ = nullptr;
+
+    QLabel* cpu_label_ = nullptr;
+    QLabel* isa_label_ = nullptr;
+    QLabel* build_label_ = nullptr;
+};
+
+} // namespace gui

@@ -1,0 +1,80 @@
+#include "widgets/screenshot.h"
+
+#include "guicore/benchmarkcontroller.h"
+#include "guicore/modelloader.h"
+#include "widgets/benchmarkview.h"
+#include "widgets/mainwindow.h"
+
+#include <QCoreApplication>
+#include <QEventLoop>
+#include <QFileInfo>
+#include <QImageWriter>
+#include <QPixmap>
+#include <QTimer>
+
+namespace gui {
+
+namespace {
+void settle()
+{
+    // Layouts, chart geometry and deferred deletes need a few turns of the event loop.
+    for (int i = 0; i < 5; ++i)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+}
+} // namespace
+
+QString renderScreenshot(MainWindow& window, const ScreenshotOptions& o)
+{
+    if (o.view != QLatin1String("model") && o.view != QLatin1String("benchmark"))
+        return QCoreApplication::translate("Screenshot", "--view must be 'model' or 'benchmark' (got '%1').").arg(o.view);
+    if (!window.loadedModel()) {
+        if (!window.lastError().isEmpty())
+            return window.lastError(); // the loader's sentence
+        return QCoreApplication::translate("Screenshot", "No model to show: pass a model file, or put the default model at %1.")
+            .arg(ModelLoader::defaultModelCandidates().value(0));
+    }
+    window.resize(o.width, o.height);
+    window.show();
+    settle();
+    if (o.view == QLatin1String("model")) {
+        window.showView(MainWindow::View::Model);
+    } else {
+        window.showView(MainWindow::View::Benchmark);
+        BenchmarkView* view = window.benchmarkView();
+        if (!o.engines.isEmpty())
+            view->setChosenEngines(o.engines);
+        view->setSeconds(o.bench_seconds);
+        BenchmarkController* c = window.controller();
+        QString failure;
+        QEventLoop loop;
+        QObject::connect(c, &BenchmarkController::runFinished, &loop, &QEventLoop::quit);
+        QObject::connect(c, &BenchmarkController::failed, &loop, [&](const QString& s) {
+            failure = s;
+            loop.quit();
+        });
+        if (!window.startBenchmark())
+            return window.lastError().isEmpty() ? QCoreApplication::translate("Screenshot", "The benchmark could not start.")
+                                                : window.lastError();
+        // Generous: warm-up and preparation on a loaded machine; the runner never hangs.
+        const int timeout_ms = int(1000 * (o.bench_seconds + 1.0) * std::max<qsizetype>(1, view->chosenEngines().size())) + 60000;
+        QTimer::singleShot(timeout_ms, &loop, [&] {
+            failure = QCoreApplication::translate("Screenshot", "The benchmark did not finish within %1 s.").arg(timeout_ms / 1000);
+            c->stop();
+            loop.quit();
+        });
+        if (c->isRunning())
+            loop.exec();
+        if (!failure.isEmpty())
+            return failure;
+    }
+    settle();
+    const QPixmap pixmap = window.grab();
+    if (pixmap.isNull())
+        return QCoreApplication::translate("Screenshot", "The window could not be rendered.");
+    QImageWriter writer(o.file, "png");
+    if (!writer.write(pixmap.toImage()))
+        return QCoreApplication::translate("Screenshot", "Cannot write '%1': %2.").arg(o.file, writer.errorString());
+    return {};
+}
+
+} // namespace gui

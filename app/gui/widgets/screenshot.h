@@ -1,0 +1,23 @@
+// `sparsescope --screenshot FILE --view model|benchmark`: renders one view of a window to a PNG.
+// For the Benchmark view a short benchmark runs first so that the charts are not empty.
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+namespace gui {
+
+class MainWindow;
+
+struct ScreenshotOptions {
+    QString file;
+    QString view = QStringLiteral("model"); // model | benchmark
+    double bench_seconds = 1.0;             // per engine, for the benchmark view
+    QStringList engines;                    // empty = the window's choice (all default engines)
+    int width = 1400, height = 900;
+};
+
+// Returns "" on success, else one sentence saying what failed.
+QString renderScreenshot(MainWindow& window, const ScreenshotOptions& options);
+
+} // namespace gui

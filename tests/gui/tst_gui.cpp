@@ -1,0 +1,585 @@
+// Tests of app/gui, headless (offscreen): the Qt-Core layer (loader, item models, benchmark
+// controller) without widgets where possible, then the main window's error path, shortcuts and
+// settings, and the executable's --screenshot mode. They check behaviour, not speed.
+#include "guicore/benchmarkcontroller.h"
+#include "guicore/benchresultmodel.h"
+#include "guicore/layerbenchmodel.h"
+#include "guicore/layertablemodel.h"
+#include "guicore/modelloader.h"
+#include "guicore/throughputseriesmodel.h"
+#include "model/model_io.h"
+#include "model/synth.h"
+#include "report/report.h"
+#include "widgets/benchmarkview.h"
+#include "widgets/charts.h"
+#include "widgets/mainwindow.h"
+#include "widgets/modelview.h"
+
+#include <QAbstractItemModelTester>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QImage>
+#include <QLineSeries>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProcess>
+#include <QSet>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <memory>
+
+using namespace gui;
+
+namespace {
+
+int rowOfLayer(const QAbstractItemModel& m, const QString& name)
+{
+    for (int r = 0; r < m.rowCount(); ++r)
+        if (m.index(r, LayerTableModel::NameColumn).data().toString() == name)
+            return r;
+    return -1;
+}
+
+// A request for the controller: the given engines on the test model, batch 1, one thread.
+BenchmarkRequest request(const LoadedModel& m, const QStringList& engines, double seconds)
+{
+    BenchmarkRequest r;
+    r.model = m.model;
+    r.model_path = m.path;
+    r.engines = engines;
+    r.seconds = seconds;
+    return r;
+}
+
+// A finished two-engine run, made by hand, for the model testers.
+std::vector<ss::BenchResult> fakeResults()
+{
+    std::vector<ss::BenchResult> rs;
+    for (const char* name : {"dense", "sparse-sparse"}) {
+        ss::BenchResult r;
+        r.engine = name;
+        r.device = "cpu";
+        r.items = 100;
+        r.iterations = 100;
+        r.seconds = 1;
+        r.items_per_second = std::string(name) == "dense" ? 100 : 400;
+        r.macs_dense = 1000;
+        r.macs_executed = std::string(name) == "dense" ? 1000 : 100;
+        r.macs_bound = 50;
+        r.energy_j_per_item = 0.01;
+        r.energy_source = ss::FigureSource::Estimated;
+        r.isa = "scalar";
+        ss::LayerResult l;
+        l.stats.layer = "fc1";
+        l.stats.op = "linear";
+        l.stats.kernel = "linear.f32.fake.scalar";
+        l.stats.macs_dense = 1000;
+        l.stats.weight_density = 0.25;
+        l.stats.weighted = true;
+        l.stats.items = 100;
+        l.macs_executed_per_item = r.macs_executed;
+        l.macs_bound_per_item = 50;
+        l.input_density = 0.2;
+        l.seconds_per_item = 1.0 / r.items_per_second;
+        r.layers.push_back(l);
+        rs.push_back(r);
+    }
+    return rs;
+}
+
+// Distinct colours on a coarse grid: a blank or single-colour picture has one or two.
+int distinctColours(const QImage& img)
+{
+    QSet<QRgb> colours;
+    for (int y = 0; y < img.height(); y += 7)
+        for (int x = 0; x < img.width(); x += 7)
+            colours.insert(img.pixel(x, y));
+    return int(colours.size());
+}
+
+} // namespace
+
+class TestGui : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void loaderReadsModel();
+    void layerTable_data();
+    void layerTable();
+    void layerTableTooltips();
+    void modelsPassTester();
+    void benchmarkSeriesGetPoints();
+    void stopCancelsPromptly();
+    void shortcutsStartAndStop();
+    void closingWhileRunningIsPrompt();
+    void dropOpensModelAndReport();
+    void badModelFileShowsSentence();
+    void settingsRememberLastModel();
+    void emptyWindowWithoutModel();
+    void aboutNamesVersions();
+    void screenshot_data();
+    void screenshot();
+    void screenshotFailsWithSentence();
+
+private:
+    QTemporaryDir dir_;
+    QString model_path_, bad_path_;
+    std::optional<LoadedModel> loaded_;
+};
+
+void TestGui::initTestCase()
+{
+    QVERIFY(dir_.isValid());
+    // Keep the user's settings out of it.
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir_.filePath(QStringLiteral("settings")));
+    QCoreApplication::setOrganizationName(QStringLiteral("SparseScopeTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_gui"));
+
+    ss::SynthOptions o; // the published GSC CNN with the gsc preset's densities
+    auto model = ss::synthModel(o);
+    QVERIFY2(model.isOk(), model.isOk() ? "" : model.message().c_str());
+    model_path_ = dir_.filePath(QStringLiteral("gsc.safetensors"));
+    auto saved = ss::saveModel(*model, model_path_.toStdString());
+    QVERIFY2(saved.isOk(), saved.isOk() ? "" : saved.message().c_str());
+
+    bad_path_ = dir_.filePath(QStringLiteral("garbage.safetensors"));
+    QFile bad(bad_path_);
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write(QByteArray("\x13\x37 this is not a safetensors file \xff\xfe", 40));
+    bad.close();
+
+    auto r = ModelLoader::load(model_path_);
+    QVERIFY2(r.ok(), qPrintable(r.error));
+    loaded_ = *r.loaded;
+}
+
+void TestGui::loaderReadsModel()
+{
+    QCOMPARE(loaded_->path, QFileInfo(model_path_).absoluteFilePath());
+    QVERIFY(loaded_->model);
+    QCOMPARE(loaded_->model->numClasses(), 12);
+    QVERIFY(!loaded_->warnings.isEmpty());
+    QVERIFY(loaded_->warnings.first().startsWith(QStringLiteral("Untrained model")));
+    bool has_classes = false;
+    for (const ModelFact& f : modelFacts(*loaded_))
+        has_classes = has_classes || (f.label == QLatin1String("Classes") && f.value.startsWith(QStringLiteral("12: yes, no")));
+    QVERIFY(has_classes);
+}
+
+void TestGui::layerTable_data()
+{
+    QTest::addColumn<QString>("layer");
+    QTest::addColumn<int>("column");
+    QTest::addColumn<QString>("display");
+    QTest::addColumn<double>("raw"); // NaN: not applicable (no raw value)
+
+    const double na = std::nan("");
+    using C = LayerTableModel;
+    QTest::newRow("cnn1 type") << "cnn1" << int(C::TypeColumn) << "Conv2d" << na;
+    QTest::newRow("cnn1 in") << "cnn1" << int(C::InputShapeColumn) << "1x32x32" << na;
+    QTest::newRow("cnn1 out") << "cnn1" << int(C::OutputShapeColumn) << "64x28x28" << na;
+    QTest::newRow("cnn1 w") << "cnn1" << int(C::WeightDensityColumn) << "0.5" << 0.5;
+    QTest::newRow("cnn1 P") << "cnn1" << int(C::GroupSizeColumn) << "2" << 2.0;
+    QTest::newRow("cnn1 dense MACs") << "cnn1" << int(C::DenseMacsColumn) << "1.25 M" << 1254400.0;
+    QTest::newRow("cnn1 a (dense input)") << "cnn1" << int(C::InputDensityColumn) << "1" << 1.0;
+    QTest::newRow("cnn1_kwinner k") << "cnn1_kwinner" << int(C::KColumn) << "1200" << 1200.0;
+    QTest::newRow("cnn1_kwinner k inference") << "cnn1_kwinner" << int(C::KInferenceColumn) << "1200" << 1200.0;
+    QTest::newRow("cnn1_kwinner no MACs") << "cnn1_kwinner" << int(C::DenseMacsColumn) << "" << na;
+    QTest::newRow("cnn2 dense MACs") << "cnn2" << int(C::DenseMacsColumn) << "10.24 M" << 10240000.0;
+    QTest::newRow("cnn2 w") << "cnn2" << int(C::WeightDensityColumn) << "0.1" << 0.1;
+    QTest::newRow("cnn2 P") << "cnn2" << int(C::GroupSizeColumn) << "10" << 10.0;
+    QTest::newRow("cnn2 a = 1200/12544") << "cnn2" << int(C::InputDensityColumn) << "0.0957" << 1200.0 / 12544.0;
+    QTest::newRow("cnn2 bound MACs") << "cnn2" << int(C::BoundMacsColumn) << "98.0 k" << 10240000.0 * 0.1 * 1200.0 / 12544.0;
+    QTest::newRow("cnn2 1/(a*w)") << "cnn2" << int(C::BoundSpeedupColumn) << "105×" << 12544.0 / 1200.0 / 0.1;
+    QTest::newRow("cnn2_kwinner k") << "cnn2_kwinner" << int(C::KColumn) << "200" << 200.0;
+    QTest::newRow("linear1 dense MACs") << "linear1" << int(C::DenseMacsColumn) << "1.60 M" << 1600000.0;
+    QTest::newRow("linear1 a = 200/1600") << "linear1" << int(C::InputDensityColumn) << "0.125" << 0.125;
+    QTest::newRow("linear1_kwinners k") << "linear1_kwinners" << int(C::KColumn) << "100" << 100.0;
+    QTest::newRow("output type") << "output" << int(C::TypeColumn) << "Linear" << na;
+    QTest::newRow("softmax shape") << "softmax" << int(C::OutputShapeColumn) << "12" << na;
+}
+
+void TestGui::layerTable()
+{
+    QFETCH(QString, layer);
+    QFETCH(int, column);
+    QFETCH(QString, display);
+    QFETCH(double, raw);
+
+    LayerTableModel m;
+    m.setData(loaded_->summary);
+    QCOMPARE(m.rowCount(), 14); // conv,bn,pool,kwta x2, flatten, linear, bn, kwta, output, softmax
+    QCOMPARE(m.columnCount(), int(LayerTableModel::ColumnCount));
+    const int row = rowOfLayer(m, layer);
+    QVERIFY2(row >= 0, qPrintable(layer));
+    const QModelIndex i = m.index(row, column);
+    QCOMPARE(i.data().toString(), display);
+    const QVariant v = i.data(LayerTableModel::RawValueRole);
+    if (std::isnan(raw)) {
+        QVERIFY(!v.isValid());
+    } else {
+        QVERIFY(v.isValid());
+        QVERIFY2(std::abs(v.toDouble() - raw) <= 1e-9 * std::max(1.0, std::abs(raw)),
+                 qPrintable(QStringLiteral("%1 != %2").arg(v.toDouble(), 0, 'g', 12).arg(raw, 0, 'g', 12)));
+    }
+}
+
+void TestGui::layerTableTooltips()
+{
+    LayerTableModel m;
+    m.setData(loaded_->summary);
+    for (int c = 0; c < m.columnCount(); ++c)
+        QVERIFY2(!m.headerData(c, Qt::Horizontal, Qt::ToolTipRole).toString().isEmpty(), qPrintable(QString::number(c)));
+    const QString bound = m.headerData(LayerTableModel::BoundMacsColumn, Qt::Horizontal, Qt::ToolTipRole).toString();
+    QVERIFY2(bound.contains(QStringLiteral("a × w")), qPrintable(bound));
+    // The cell explains its own figure.
+    const QString cell = m.index(rowOfLayer(m, QStringLiteral("cnn2")), LayerTableModel::BoundMacsColumn).data(Qt::ToolTipRole).toString();
+    QVERIFY2(cell.contains(QStringLiteral("10.24 M")) && cell.contains(QStringLiteral("98.0 k")), qPrintable(cell));
+}
+
+void TestGui::modelsPassTester()
+{
+    using Mode = QAbstractItemModelTester::FailureReportingMode;
+    {
+        LayerTableModel m;
+        QAbstractItemModelTester t(&m, Mode::QtTest);
+        m.setData(loaded_->summary);
+        m.clear();
+        m.setData(loaded_->summary);
+    }
+    {
+        BenchResultModel m;
+        QAbstractItemModelTester t(&m, Mode::QtTest);
+        m.setEngines({QStringLiteral("dense"), QStringLiteral("sparse-sparse")});
+        ss::BenchProgress p;
+        p.engine_index = 1;
+        p.engine = "sparse-sparse";
+        p.engine_seconds = 0.5;
+        p.items = 100;
+        p.items_per_second = 200;
+        m.updateProgress(p);
+        p.engine_index = 0;
+        p.engine = "dense";
+        p.items = 25;
+        m.updateProgress(p);
+        QCOMPARE(m.speedupVsDense(1), 4.0); // live: 200/s over 50/s
+        m.setResults(fakeResults());
+        QCOMPARE(m.speedupVsDense(1), 4.0); // final: core's speedupVs
+        QCOMPARE(m.index(1, BenchResultModel::EnergyColumn).data(BenchResultModel::EnergyEstimatedRole).toBool(), true);
+        QVERIFY(m.index(1, BenchResultModel::EnergyColumn).data().toString().contains(QStringLiteral("(estimated)")));
+        m.clear();
+    }
+    {
+        LayerBenchModel m;
+        QAbstractItemModelTester t(&m, Mode::QtTest);
+        m.setResults(fakeResults());
+        m.setEngine(QStringLiteral("sparse-sparse"));
+        QCOMPARE(m.rowCount(), 2); // fc1 + network
+        // a*w = 0.2*0.25: bound 20x; achieved 4x dense's layer time: 20% of the bound.
+        QCOMPARE(m.index(0, LayerBenchModel::BoundSpeedupColumn).data(LayerBenchModel::RawValueRole).toDouble(), 20.0);
+        QCOMPARE(m.index(0, LayerBenchModel::AchievedSpeedupColumn).data(LayerBenchModel::RawValueRole).toDouble(), 4.0);
+        QCOMPARE(m.index(0, LayerBenchModel::PercentOfBoundColumn).data().toString(), QStringLiteral("20.0%"));
+        m.setEngine(QStringLiteral("dense"));
+        m.clear();
+    }
+    {
+        ThroughputSeriesModel m(QStringLiteral("dense"));
+        QAbstractItemModelTester t(&m, Mode::QtTest);
+        m.appendPoint(0.1, 10);
+        m.appendPoint(0.2, 30);
+        QCOMPARE(m.maxItemsPerSecond(), 30.0);
+        m.clear();
+    }
+}
+
+void TestGui::benchmarkSeriesGetPoints()
+{
+    BenchmarkController c;
+    QSignalSpy finished(&c, &BenchmarkController::runFinished);
+    QSignalSpy failed(&c, &BenchmarkController::failed);
+    const QStringList engines{QStringLiteral("dense"), QStringLiteral("sparse-sparse")};
+    QVERIFY(c.start(request(*loaded_, engines, 1.0)));
+    QVERIFY(c.isRunning());
+    QCOMPARE(c.seriesModels().size(), 2);
+    // Points must arrive while the run goes on (live), not only at the end.
+    int live_points = 0;
+    for (ThroughputSeriesModel* s : c.seriesModels())
+        connect(s, &QAbstractItemModel::rowsInserted, this, [&] { live_points += c.isRunning() ? 1 : 0; });
+
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 120000);
+    QCOMPARE(failed.count(), 0);
+    QCOMPARE(finished.first().first().toBool(), false); // not cancelled
+    QVERIFY(!c.isRunning());
+    QVERIFY(live_points > 0);
+    for (const QString& e : engines) {
+        ThroughputSeriesModel* s = c.seriesModel(e);
+        QVERIFY2(s, qPrintable(e));
+        QVERIFY2(s->rowCount() > 0, qPrintable(e + QStringLiteral(" has no points")));
+        for (const QPointF& p : s->points())
+            QVERIFY(p.y() > 0 && p.x() >= 0);
+    }
+    BenchResultModel* r = c.resultModel();
+    QCOMPARE(r->rowCount(), 2);
+    for (int row = 0; row < 2; ++row) {
+        QCOMPARE(r->index(row, 0).data(BenchResultModel::StateRole).toInt(), int(BenchResultModel::Done));
+        QVERIFY(r->itemsPerSecond(row) > 0);
+    }
+    QCOMPARE(r->speedupVsDense(r->rowOf(QStringLiteral("dense"))), 1.0);
+    QVERIFY(c.layerModel()->rowCount() > 1);
+    QVERIFY(!c.isaInUse().isEmpty());
+
+    // The same JSON schema as `sparsescope-cli bench --json`: core's reader takes it back.
+    QVERIFY(c.canSave());
+    auto back = ss::benchFromJsonText(c.resultsJson().toStdString(), "copied");
+    QVERIFY2(back.isOk(), back.isOk() ? "" : back.message().c_str());
+    QCOMPARE(int(back->second.size()), 2);
+    QCOMPARE(QString::fromStdString(back->second[1].engine), QStringLiteral("sparse-sparse"));
+    const QString json_path = dir_.filePath(QStringLiteral("bench.json"));
+    QString error;
+    QVERIFY2(c.saveJson(json_path, &error), qPrintable(error));
+    auto read = ss::readBenchReport(json_path.toStdString());
+    QVERIFY2(read.isOk(), read.isOk() ? "" : read.message().c_str());
+    QCOMPARE(QString::fromStdString(read->first.model_path), loaded_->path);
+
+    // A report opens back into the models.
+    BenchmarkController other;
+    QVERIFY2(other.loadJson(json_path, &error), qPrintable(error));
+    QCOMPARE(other.resultModel()->rowCount(), 2);
+}
+
+void TestGui::stopCancelsPromptly()
+{
+    BenchmarkController c;
+    QSignalSpy finished(&c, &BenchmarkController::runFinished);
+    QVERIFY(c.start(request(*loaded_, {QStringLiteral("dense"), QStringLiteral("sparse-sparse")}, 60.0)));
+    // Well into the measured phase: both engines have points.
+    QTRY_VERIFY_WITH_TIMEOUT(c.seriesModels().size() == 2 && c.seriesModels()[0]->rowCount() > 0 &&
+                                 c.seriesModels()[1]->rowCount() > 0,
+                             60000);
+    QVERIFY(c.isRunning());
+
+    QElapsedTimer timer;
+    qint64 stopped_after_ms = -1;
+    connect(&c, &BenchmarkController::runFinished, this, [&] { stopped_after_ms = timer.elapsed(); });
+    timer.start();
+    c.stop();
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 5000);
+    qInfo("Stop took %lld ms.", stopped_after_ms);
+    QVERIFY2(stopped_after_ms >= 0 && stopped_after_ms < 200,
+             qPrintable(QStringLiteral("stop took %1 ms").arg(stopped_after_ms)));
+    QCOMPARE(finished.first().first().toBool(), true); // cancelled
+    QVERIFY(!c.isRunning());
+    QVERIFY(!c.canSave()); // partial figures are shown, not saved (as the CLI)
+    QCOMPARE(c.resultModel()->index(0, 0).data(BenchResultModel::StateRole).toInt(), int(BenchResultModel::Cancelled));
+    // Partial figures still compare (the engines ran interleaved), and say they are partial.
+    QVERIFY(c.resultModel()->speedupVsDense(1) > 0);
+    QVERIFY(c.resultModel()->index(1, BenchResultModel::SpeedupColumn).data().toString().contains(QStringLiteral("partial")));
+
+    // The controller runs again after a stop.
+    QSignalSpy again(&c, &BenchmarkController::runFinished);
+    QVERIFY(c.start(request(*loaded_, {QStringLiteral("dense")}, 0.3)));
+    QTRY_VERIFY_WITH_TIMEOUT(again.count() == 1, 60000);
+    QCOMPARE(again.first().first().toBool(), false);
+}
+
+void TestGui::shortcutsStartAndStop()
+{
+    MainWindow w(MainWindow::Options{false, false});
+    QVERIFY(w.openModel(model_path_));
+    w.benchmarkView()->setChosenEngines({QStringLiteral("dense"), QStringLiteral("sparse-sparse")});
+    w.benchmarkView()->setSeconds(60);
+    w.show();
+    w.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    QSignalSpy finished(w.controller(), &BenchmarkController::runFinished);
+
+    QTest::keyClick(&w, Qt::Key_R, Qt::ControlModifier); // Ctrl+R: run
+    QVERIFY(w.controller()->isRunning());
+    QTRY_VERIFY_WITH_TIMEOUT(!w.controller()->seriesModels().isEmpty() && w.controller()->seriesModels()[0]->rowCount() > 0, 60000);
+    QCOMPARE(w.benchmarkView()->throughputChart()->lineSeries().size(), 2);
+
+    QElapsedTimer timer;
+    timer.start();
+    QTest::keyClick(&w, Qt::Key_Escape); // Esc: stop
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 5000);
+    QVERIFY2(timer.elapsed() < 1000, qPrintable(QString::number(timer.elapsed())));
+    QCOMPARE(finished.first().first().toBool(), true);
+}
+
+void TestGui::closingWhileRunningIsPrompt()
+{
+    auto* w = new MainWindow(MainWindow::Options{false, false});
+    QVERIFY(w->openModel(model_path_));
+    w->benchmarkView()->setChosenEngines({QStringLiteral("dense"), QStringLiteral("sparse-dense")});
+    w->benchmarkView()->setSeconds(60);
+    w->show();
+    QVERIFY(w->startBenchmark());
+    QTRY_VERIFY_WITH_TIMEOUT(w->controller()->seriesModels()[0]->rowCount() > 0, 60000);
+    QElapsedTimer timer;
+    timer.start();
+    w->close();
+    delete w; // stops the run and joins the worker thread
+    QVERIFY2(timer.elapsed() < 1000, qPrintable(QString::number(timer.elapsed())));
+}
+
+void TestGui::dropOpensModelAndReport()
+{
+    MainWindow w(MainWindow::Options{false, false});
+    w.show();
+    auto drop = [&](const QString& path) {
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(path)});
+        QDragEnterEvent enter(QPoint(20, 20), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(&w, &enter);
+        if (!enter.isAccepted())
+            return false;
+        QDropEvent dropped(QPointF(20, 20), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(&w, &dropped);
+        return true;
+    };
+    QVERIFY(drop(model_path_));
+    QVERIFY(w.loadedModel());
+    QCOMPARE(w.modelView()->layerModel()->rowCount(), 14);
+
+    // A JSON report (the CLI's schema) dropped on the window shows in the Benchmark view.
+    const QString report = dir_.filePath(QStringLiteral("fake-report.json"));
+    ss::BenchContext ctx = ss::makeContext(model_path_.toStdString(), *loaded_->model);
+    QVERIFY(ss::writeTextFileAtomic(report.toStdString(), ss::benchToJson(ctx, fakeResults()).dump(2)).isOk());
+    QVERIFY(drop(report));
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    QCOMPARE(w.controller()->resultModel()->rowCount(), 2);
+    QCOMPARE(w.controller()->resultModel()->speedupVsDense(1), 4.0);
+
+    // Another model: the results measured on the previous one go.
+    const QString copy = dir_.filePath(QStringLiteral("copy.safetensors"));
+    QFile::remove(copy);
+    QVERIFY(QFile::copy(model_path_, copy));
+    QVERIFY(drop(copy));
+    QCOMPARE(w.loadedModel()->path, QFileInfo(copy).absoluteFilePath());
+    QCOMPARE(w.controller()->resultModel()->rowCount(), 0);
+}
+
+void TestGui::badModelFileShowsSentence()
+{
+    const ModelLoadResult r = ModelLoader::load(bad_path_);
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error.contains(bad_path_), qPrintable(r.error)); // the sentence names the file
+    QVERIFY(r.error.endsWith(QLatin1Char('.')));
+
+    MainWindow w(MainWindow::Options{false, true});
+    w.show();
+    QVERIFY(w.openModel(model_path_));
+    QVERIFY(!w.openModel(bad_path_));
+    QCOMPARE(w.lastError(), r.error);
+    // The previous model stays.
+    QVERIFY(w.loadedModel());
+    QCOMPARE(w.loadedModel()->path, QFileInfo(model_path_).absoluteFilePath());
+
+    // A non-blocking message box carries the loader's sentence.
+    auto* box = w.findChild<QMessageBox*>(QStringLiteral("errorMessageBox"));
+    QVERIFY(box);
+    QTRY_VERIFY(box->isVisible());
+    QCOMPARE(box->text(), r.error);
+    box->accept();
+    QTRY_VERIFY(!w.findChild<QMessageBox*>(QStringLiteral("errorMessageBox")));
+
+    // The window still works.
+    QVERIFY(w.openModel(model_path_));
+    QVERIFY(w.lastError().isEmpty());
+    QCOMPARE(w.modelView()->layerModel()->rowCount(), 14);
+    QVERIFY(w.modelView()->showsModel());
+}
+
+void TestGui::settingsRememberLastModel()
+{
+    {
+        MainWindow w;
+        w.show();
+        QVERIFY(w.openModel(model_path_));
+        w.benchmarkView()->setChosenEngines({QStringLiteral("csr"), QStringLiteral("sparse-dense")});
+        w.benchmarkView()->setBatch(8);
+        w.close(); // writes the settings
+    }
+    MainWindow w;
+    QVERIFY(w.openInitialModel());
+    QCOMPARE(w.loadedModel()->path, QFileInfo(model_path_).absoluteFilePath());
+    QVERIFY(w.recentModels().contains(QFileInfo(model_path_).absoluteFilePath()));
+    QCOMPARE(w.benchmarkView()->chosenEngines(), (QStringList{QStringLiteral("csr"), QStringLiteral("sparse-dense")}));
+    QCOMPARE(w.benchmarkView()->request().batch, 8);
+}
+
+void TestGui::emptyWindowWithoutModel()
+{
+    MainWindow w(MainWindow::Options{false, false});
+    const bool opened = w.openInitialModel();
+    QCOMPARE(opened, !ModelLoader::defaultModelPath().isEmpty());
+    if (!opened) {
+        QVERIFY(!w.modelView()->showsModel());
+        QVERIFY(!w.benchmarkView()->canStart());
+        QVERIFY(!w.startBenchmark());
+    }
+}
+
+void TestGui::aboutNamesVersions()
+{
+    const QString about = MainWindow::aboutText();
+    QVERIFY(about.contains(QStringLiteral(SPARSESCOPE_VERSION)));
+    QVERIFY(about.contains(QString::fromLatin1(qVersion())));
+    QVERIFY(about.contains(QStringLiteral(SPARSESCOPE_BUILD_TYPE)));
+}
+
+void TestGui::screenshot_data()
+{
+    QTest::addColumn<QString>("view");
+    QTest::newRow("model") << QStringLiteral("model");
+    QTest::newRow("benchmark") << QStringLiteral("benchmark");
+}
+
+void TestGui::screenshot()
+{
+    QFETCH(QString, view);
+    const QString png = dir_.filePath(view + QStringLiteral(".png"));
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(SPARSESCOPE_GUI_EXE),
+            {QStringLiteral("--screenshot"), png, QStringLiteral("--view"), view, QStringLiteral("--bench-seconds"),
+             QStringLiteral("0.5"), QStringLiteral("--engines"), QStringLiteral("dense,sparse-sparse"), model_path_});
+    QVERIFY(p.waitForFinished(180000));
+    QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0, p.readAllStandardError().constData());
+    QImage img(png);
+    QVERIFY(!img.isNull());
+    QVERIFY(img.width() >= 800 && img.height() >= 600);
+    QVERIFY2(distinctColours(img) > 20, qPrintable(QString::number(distinctColours(img))));
+}
+
+void TestGui::screenshotFailsWithSentence()
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    p.setProcessEnvironment(env);
+    const QString png = dir_.filePath(QStringLiteral("never.png"));
+    p.start(QStringLiteral(SPARSESCOPE_GUI_EXE), {QStringLiteral("--screenshot"), png, bad_path_});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 1);
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    QVERIFY2(err.contains(ModelLoader::load(bad_path_).error), qPrintable(err));
+    QVERIFY(!QFile::exists(png));
+
+    p.start(QStringLiteral(SPARSESCOPE_GUI_EXE), {QStringLiteral("--screenshot"), png, QStringLiteral("--view"), QStringLiteral("nope"), model_path_});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 2);
+    QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(QStringLiteral("--view must be")));
+}
+
+QTEST_MAIN(TestGui)
+#include "tst_gui.moc"

@@ -29,7 +29,15 @@ Result<EvalReport> evaluate(const Model& model, const GscDataset& data, Split sp
     rep.split = splitName(split);
     rep.classes = data.classes;
     for (const auto& name : options.engines) {
-        auto e = createEngine(name);
+        std::unique_ptr<Engine> e;
+        if (options.make_engine) {
+            auto made = options.make_engine(name);
+            if (!made)
+                return made.error();
+            e = std::move(*made);
+        } else {
+            e = createEngine(name);
+        }
         if (!e)
             return badInput("Unknown engine '" + name + "'.", name);
         if (auto s = e->prepare(model, options.engine_options); !s)

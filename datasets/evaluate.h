@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,8 @@ struct EvalOptions {
     EngineOptions engine_options;
     int batch = 16;
     int limit = 0; // 0 = every clip of the split
+    // Makes an engine by name on another device (fpga-sim, xrt); empty = createEngine on the CPU.
+    std::function<Result<std::unique_ptr<Engine>>(const std::string&)> make_engine;
 };
 
 // progress(done, total) is called after each batch; a set cancel flag ends the run with an error.

@@ -38,5 +38,6 @@ int cmdSynth(const QStringList& args);
 int cmdInfer(const QStringList& args);
 int cmdEval(const QStringList& args);
 int cmdBench(const QStringList& args);
+int cmdFpgaPlan(const QStringList& args); // cmd_fpga.cpp
 
 } // namespace cli

@@ -7,6 +7,11 @@
 #include "datasets/evaluate.h"
 #include "datasets/gsc.h"
 #include "engines/engine.h"
+#ifdef SPARSESCOPE_HAVE_XRT
+#include "fpga/host/xrt_backend.h"
+#endif
+#include "fpga/model/devices.h"
+#include "fpga/model/fpga_sim.h"
 #include "model/model_io.h"
 #include "model/npy.h"
 #include "report/report.h"
@@ -37,16 +42,24 @@ bool parseInt(const QCommandLineParser& p, const char* name, int lo, int hi, int
     return true;
 }
 
-bool checkDevice(const QCommandLineParser& p, int* exit)
+// cpu as before; fpga-sim:<part> and xrt[:index] are parsed and probed by fpga/model/devices.h
+// (xrt with no board: "no FPGA found", exit 2).
+bool checkDevice(const QCommandLineParser& p, int* exit, ss::fpga::DeviceSpec* spec = nullptr)
 {
     const QString d = p.value("device");
-    if (d == "cpu")
-        return true;
-    if (d.startsWith("fpga-sim") || d.startsWith("xrt"))
-        *exit = fail("Device '" + d.toStdString() + "' is not available in this build: FPGA devices are not built yet (only 'cpu').");
-    else
-        *exit = fail("Unknown device '" + d.toStdString() + "' (known: cpu).");
-    return false;
+    auto parsed = ss::fpga::parseDevice(d.toStdString());
+    if (!parsed) {
+        *exit = fail(parsed.error());
+        return false;
+    }
+    const std::string xclbin = p.optionNames().contains("xclbin") ? p.value("xclbin").toStdString() : std::string();
+    if (auto s = ss::fpga::probeDevice(*parsed, xclbin); !s) {
+        *exit = fail(s.error());
+        return false;
+    }
+    if (spec)
+        *spec = *parsed;
+    return true;
 }
 
 // Features for one input file: a .npy float32 tensor, or a WAV through the model's front end.
@@ -152,6 +165,8 @@ int cmdEval(const QStringList& args)
     p.addOption({"batch", "Clips per engine call.", "N", "16"});
     p.addOption({"limit", "Evaluate only the first N clips (0 = all).", "N", "0"});
     p.addOption({"json", "Also write the result as JSON to FILE.", "FILE"});
+    p.addOption({"device", "cpu, fpga-sim:u250, fpga-sim:zu3eg or xrt[:index] (FPGA devices run dense, sparse-dense, sparse-sparse).", "DEVICE", "cpu"});
+    p.addOption({"xclbin", "Kernels for --device xrt (built with v++, see docs/fpga-model.md).", "FILE"});
     int exit = 0;
     if (!parse(p, args, "Accuracy of each engine on a dataset split, its confusion matrix, and the fraction of clips\n"
                         "on which all engines agree. Classes follow the model (keywords + _silence_ + _unknown_).", &exit))
@@ -168,10 +183,23 @@ int cmdEval(const QStringList& args)
         !parseInt(p, "limit", 0, 1 << 30, &eo.limit, &exit))
         return exit;
     eo.engine_options.threads = threads;
-    auto engines = ss::parseEngineList(p.value("engines").toStdString());
-    if (!engines)
-        return fail(engines.error());
-    eo.engines = *engines;
+    ss::fpga::DeviceSpec device;
+    if (!checkDevice(p, &exit, &device))
+        return exit;
+    std::vector<std::string> engine_names;
+    if (device.kind != ss::fpga::DeviceSpec::Kind::Cpu && p.value("engines") == "all")
+        engine_names = {"dense", "sparse-dense", "sparse-sparse"};
+    else {
+        auto engines = ss::parseEngineList(p.value("engines").toStdString());
+        if (!engines)
+            return fail(engines.error());
+        engine_names = *engines;
+    }
+    eo.engines = engine_names;
+    if (device.kind != ss::fpga::DeviceSpec::Kind::Cpu) {
+        const std::string xclbin = p.value("xclbin").toStdString();
+        eo.make_engine = [device, xclbin](const std::string& n) { return ss::fpga::createEngineOn(device, n, xclbin); };
+    }
     auto split = ss::parseSplit(p.value("split").toStdString());
     if (!split)
         return fail(split.error());
@@ -213,7 +241,9 @@ int cmdBench(const QStringList& args)
     for (const auto& n : ss::engineNames())
         known += QString::fromStdString(n) + " ";
     p.addOption({"engines", "Comma-separated engines or 'all' (this build: " + known.trimmed() + ").", "LIST", "all"});
-    p.addOption({"device", "cpu (FPGA devices: not built yet).", "DEVICE", "cpu"});
+    p.addOption({"device", "cpu, fpga-sim:u250, fpga-sim:zu3eg or xrt[:index]. On fpga-sim the outputs come from the C-simulated\n"
+                           "kernels and time/energy are MODELLED; on xrt they are measured on the board.", "DEVICE", "cpu"});
+    p.addOption({"xclbin", "Kernels for --device xrt (built with v++, see docs/fpga-model.md).", "FILE"});
     p.addOption({"batch", "Items per call.", "N", "1"});
     p.addOption({"threads", "Threads per engine.", "N", "1"});
     p.addOption({"seconds", "Measured run time per engine (engines run interleaved).", "S", "3"});
@@ -228,8 +258,10 @@ int cmdBench(const QStringList& args)
         return exit;
     if (p.positionalArguments().size() != 1)
         return fail("bench takes exactly one MODEL (see --help).");
-    if (!checkDevice(p, &exit) || !checkOutputPath(p, "json", &exit) || !checkOutputPath(p, "csv", &exit))
+    ss::fpga::DeviceSpec device;
+    if (!checkDevice(p, &exit, &device) || !checkOutputPath(p, "json", &exit) || !checkOutputPath(p, "csv", &exit))
         return exit;
+    const bool on_fpga = device.kind != ss::fpga::DeviceSpec::Kind::Cpu;
     ss::BenchConfig cfg;
     if (!parseInt(p, "batch", 1, 4096, &cfg.batch, &exit) || !parseInt(p, "threads", 1, 256, &cfg.threads, &exit))
         return exit;
@@ -241,7 +273,8 @@ int cmdBench(const QStringList& args)
     if (!ok || !(cfg.watts_per_core > 0))
         return fail("--watts-per-core must be a positive number.");
     cfg.warmup_seconds = std::min(0.3, cfg.seconds / 4);
-    auto names = ss::parseEngineList(p.value("engines").toStdString());
+    auto names = on_fpga && p.value("engines") == "all" ? ss::Result<std::vector<std::string>>(std::vector<std::string>{"dense", "sparse-dense", "sparse-sparse"})
+                                                        : ss::parseEngineList(p.value("engines").toStdString());
     if (!names)
         return fail(names.error());
     const std::string model_path = p.positionalArguments()[0].toStdString();
@@ -255,10 +288,14 @@ int cmdBench(const QStringList& args)
     std::vector<std::unique_ptr<ss::Engine>> engines;
     std::vector<ss::BenchTarget> targets;
     for (const auto& n : *names) {
-        auto e = ss::createEngine(n);
+        auto made = ss::fpga::createEngineOn(device, n, p.value("xclbin").toStdString());
+        if (!made)
+            return fail(made.error());
+        auto e = std::move(*made);
         if (auto s = e->prepare(*model, opt); !s)
-            return fail("Engine '" + n + "' cannot run this model: " + s.message(), exitCodeFor(s.error()));
-        targets.push_back({n, "cpu", e.get()});
+            return fail("Engine '" + n + "' cannot run this model" + (on_fpga ? " on " + device.text : std::string()) + ": " + s.message(),
+                        exitCodeFor(s.error()));
+        targets.push_back({n, device.text, e.get()});
         engines.push_back(std::move(e));
     }
     // A pool of distinct inputs (normal features): the engines' own counters measure the
@@ -277,7 +314,39 @@ int cmdBench(const QStringList& args)
     progressDone();
     if (g_cancel)
         return fail("Cancelled; no report written.", RuntimeFailure);
+    // fpga-sim: the wall time above is the C-simulation's; replace time and energy with the model's
+    // figures and say so. xrt: energy from the board's power sensor, integrated over the runs.
+    bool modelled = false;
+    for (size_t i = 0; i < results.size() && i < engines.size(); ++i) {
+        auto& r = results[i];
+        if (const auto* est = ss::fpga::modelledFigures(engines[i].get()); est && r.ok()) {
+            modelled = true;
+            r.items_per_second = est->items_per_s_instance;
+            const double call_s = est->latency_s + (r.batch - 1) * est->interval_cycles / est->clock_hz;
+            r.latency_p50_ms = r.latency_p90_ms = r.latency_p99_ms = 1e3 * call_s;
+            r.seconds = double(r.items) / std::max(1e-30, r.items_per_second);
+            r.energy_j_per_item = est->energy_j_per_item_instance;
+            r.energy_source = ss::FigureSource::Modelled;
+            r.energy_meter = "fpga-model:" + est->part + " (time, latency and energy modelled; one network instance)";
+            r.isa = "hls-csim";
+            for (auto& l : r.layers)
+                l.seconds_per_item = l.stats.items ? l.stats.seconds / double(l.stats.items) : 0;
+        }
+#ifdef SPARSESCOPE_HAVE_XRT
+        if (device.kind == ss::fpga::DeviceSpec::Kind::Xrt && r.ok()) {
+            const auto [joules, secs] = ss::fpga::xrt_backend::measuredEnergy(engines[i].get());
+            if (joules >= 0 && r.items > 0) {
+                r.energy_j_per_item = joules / double(r.items);
+                r.energy_source = ss::FigureSource::Measured;
+                r.energy_meter = "xrt electrical: board power sampled every 10 ms over " + std::to_string(secs) + " s";
+            }
+        }
+#endif
+    }
     auto ctx = ss::makeContext(model_path, *model);
+    if (modelled)
+        ctx.warnings.push_back("Device " + device.text + ": outputs come from the C-simulated HLS kernels; throughput, latency and energy are MODELLED "
+                               "(docs/fpga-model.md), not measured.");
     std::cout << ss::benchToConsole(ctx, results);
     if (p.isSet("json"))
         if (auto s = ss::writeTextFileAtomic(p.value("json").toStdString(), ss::benchToJson(ctx, results).dump(2) + "\n"); !s)

@@ -19,6 +19,7 @@ const Command kCommands[] = {
     {"infer", "Classify one WAV clip or .npy feature tensor and print the logits as JSON.", cli::cmdInfer},
     {"eval", "Accuracy per engine on a Speech-Commands-layout dataset, and how often engines agree.", cli::cmdEval},
     {"bench", "Throughput, latency, MACs vs bound and energy of engines run side by side.", cli::cmdBench},
+    {"fpga-plan", "FPGA resources, instances per chip, throughput and energy per engine (modelled).", cli::cmdFpgaPlan},
 };
 
 void usage(std::ostream& os)
@@ -27,7 +28,7 @@ void usage(std::ostream& os)
           "SparseScope measures what sparse weights and sparse (k-WTA) activations buy a neural\n"
           "network when run with Complementary Sparsity.\n\nCommands:\n";
     for (const auto& c : kCommands)
-        os << "  " << c.name << std::string(8 - std::string(c.name).size(), ' ') << c.summary << "\n";
+        os << "  " << c.name << std::string(std::string(c.name).size() < 10 ? 10 - std::string(c.name).size() : 1, ' ') << c.summary << "\n";
     os << "\nRun 'sparsescope-cli <command> --help' for a command's options.\n"
           "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad input.\n";
 }

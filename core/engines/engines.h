@@ -13,6 +13,7 @@ std::unique_ptr<Engine> makeCsrEngine();
 std::unique_ptr<Engine> makeSparseDenseEngine();
 std::unique_ptr<Engine> makeSparseSparseEngine();
 std::unique_ptr<Engine> makeReferenceEngine();
+std::unique_ptr<Engine> makeQ8Engine(); // quantised.h: int8 golden model of the FPGA kernels
 #ifdef SPARSESCOPE_HAVE_TORCH
 std::unique_ptr<Engine> makeTorchEngine();
 #endif

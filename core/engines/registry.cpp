@@ -15,6 +15,7 @@ const std::vector<EngineInfo>& engineRegistry()
 #ifdef SPARSESCOPE_HAVE_TORCH
         {"torch", "libtorch (PyTorch C++), dense eager execution", true, makeTorchEngine},
 #endif
+        {"q8", "int8 fixed point: exactly the FPGA kernels' arithmetic (golden model for fpga-sim/xrt)", false, makeQ8Engine, /*fp32=*/false},
         {"reference", "scalar PyTorch-semantics reference (double accumulation); slow", false, makeReferenceEngine},
     };
     return registry;

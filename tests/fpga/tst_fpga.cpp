@@ -1,0 +1,430 @@
+// FPGA side (issue 5). Golden model: core's q8 path (engines/quantised.h), independent loops.
+#include "engines/engines.h"
+#include "engines/quantised.h"
+#include "fpga/model/devices.h"
+#include "fpga/model/fpga_sim.h"
+#include "fpga/model/perf_model.h"
+#include "model/model_io.h"
+#include "model/synth.h"
+#include "sparsity/complementary.h"
+#include "ss_kernels.h"
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <random>
+
+using namespace ss;
+
+namespace {
+
+// A random complementary int8 layer (conv when kh > 0) with weights, bias and a requantisation.
+q8::QWeighted randomLayer(bool conv, int cin, int h, int w, int k, int stride, int pad, int M, int P, uint64_t seed, bool raw, bool relu,
+                          RouteLayout routes = RouteLayout::Independent)
+{
+    std::mt19937_64 rng(seed);
+    q8::QWeighted L;
+    L.conv = conv;
+    L.M = M;
+    if (conv) {
+        L.cin = cin;
+        L.in_h = h;
+        L.in_w = w;
+        L.kh = L.kw = k;
+        L.stride = stride;
+        L.pad = pad;
+        L.out_h = (h + 2 * pad - k) / stride + 1;
+        L.out_w = (w + 2 * pad - k) / stride + 1;
+        L.N = cin * k * k;
+    } else {
+        L.N = cin;
+        L.cin = cin;
+    }
+    L.P = P;
+    L.complementary = P > 1;
+    auto mask = P > 1 ? complementaryMask(M, L.N, P, routes, rng) : std::vector<uint8_t>(size_t(M) * L.N, 1);
+    std::uniform_int_distribution<int> wd(-128, 127), bd(-20000, 20000);
+    L.mask = mask;
+    L.weight.resize(mask.size());
+    for (size_t i = 0; i < mask.size(); ++i)
+        L.weight[i] = mask[i] ? int8_t(wd(rng)) : int8_t(0);
+    L.bias.resize(size_t(M));
+    for (auto& b : L.bias)
+        b = bd(rng);
+    L.raw_out = raw;
+    L.relu = relu;
+    q8::multiplierFromReal(std::uniform_real_distribution<double>(1e-4, 5e-3)(rng), &L.mult, &L.shift);
+    return L;
+}
+
+std::vector<int8_t> randomInput(size_t n, double density, uint64_t seed)
+{
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> u(0, 1);
+    std::uniform_int_distribution<int> v(-128, 127);
+    std::vector<int8_t> x(n);
+    for (auto& e : x)
+        e = u(rng) < density ? int8_t(v(rng)) : int8_t(0);
+    return x;
+}
+
+size_t outSize(const q8::QWeighted& L) { return size_t(L.M) * L.out_h * L.out_w; }
+
+} // namespace
+
+class TestFpga : public QObject {
+    Q_OBJECT
+
+private slots:
+    // ---- kernels (C-sim) bit-exact vs the CPU int8 path ----------------------------------------
+    void weightedKernels_data()
+    {
+        QTest::addColumn<bool>("conv");
+        QTest::addColumn<int>("cin");
+        QTest::addColumn<int>("hw");
+        QTest::addColumn<int>("k");
+        QTest::addColumn<int>("stride");
+        QTest::addColumn<int>("pad");
+        QTest::addColumn<int>("M");
+        QTest::addColumn<int>("P");
+        QTest::addColumn<bool>("raw");
+        QTest::addColumn<bool>("relu");
+        QTest::newRow("conv P1 dense") << true << 3 << 9 << 3 << 1 << 0 << 8 << 1 << false << false;
+        QTest::newRow("conv P2 pad1") << true << 4 << 8 << 3 << 1 << 1 << 16 << 2 << false << true;
+        QTest::newRow("conv P5 stride2") << true << 6 << 11 << 5 << 2 << 2 << 20 << 5 << false << false;
+        QTest::newRow("conv P4 M%P!=0") << true << 5 << 7 << 3 << 1 << 1 << 10 << 4 << true << false;
+        QTest::newRow("conv P10 gsc2") << true << 16 << 10 << 5 << 1 << 0 << 64 << 10 << false << false;
+        QTest::newRow("linear P1") << false << 40 << 1 << 1 << 1 << 0 << 12 << 1 << true << false;
+        QTest::newRow("linear P10") << false << 160 << 1 << 1 << 1 << 0 << 100 << 10 << false << false;
+        QTest::newRow("linear P3 relu") << false << 57 << 1 << 1 << 1 << 0 << 31 << 3 << false << true;
+        QTest::newRow("linear P7 raw") << false << 90 << 1 << 1 << 1 << 0 << 40 << 7 << true << false;
+    }
+    void weightedKernels()
+    {
+        QFETCH(bool, conv);
+        QFETCH(int, cin);
+        QFETCH(int, hw);
+        QFETCH(int, k);
+        QFETCH(int, stride);
+        QFETCH(int, pad);
+        QFETCH(int, M);
+        QFETCH(int, P);
+        QFETCH(bool, raw);
+        QFETCH(bool, relu);
+        for (uint64_t seed = 1; seed <= 3; ++seed) {
+            const auto L = randomLayer(conv, cin, hw, hw, k, stride, pad, M, P, seed, raw, relu,
+                                       seed == 2 ? RouteLayout::Shared : RouteLayout::Independent);
+            const size_t in_n = conv ? size_t(cin) * hw * hw : size_t(cin);
+            for (double density : {1.0, 0.12}) {
+                const auto x = randomInput(in_n, density, seed * 7 + 1);
+                std::vector<int8_t> ref_q(outSize(L)), dq(outSize(L), 99), sq(outSize(L), 99);
+                std::vector<int32_t> ref_a(outSize(L)), da(outSize(L), 99), sa(outSize(L), 99);
+                q8::weightedForward(L, x.data(), ref_q.data(), ref_a.data());
+                // dense-input kernel, as sparse-dense (packed with P) and as dense (P = 1)
+                for (auto v : {fpga::Variant::SparseDense, fpga::Variant::Dense}) {
+                    const auto pk = fpga::packForKernels(L, v);
+                    const int flags = sshls::kFlagLoadWeights | (relu ? sshls::kFlagRelu : 0) | (raw ? sshls::kFlagRawOut : 0);
+                    if (conv)
+                        ss_cs_dense_conv(x.data(), pk.wc.data(), pk.route.data(), L.bias.data(), dq.data(), da.data(), cin, hw, hw, k, k, stride,
+                                         pad, L.out_h, L.out_w, M, pk.plan.P, pk.plan.G, L.mult, L.shift, flags);
+                    else
+                        ss_cs_dense_linear(x.data(), pk.wc.data(), pk.route.data(), L.bias.data(), dq.data(), da.data(), L.N, M, pk.plan.P,
+                                           pk.plan.G, L.mult, L.shift, flags);
+                    if (raw)
+                        QCOMPARE(da, ref_a);
+                    else
+                        QCOMPARE(dq, ref_q);
+                }
+                // sparse-input kernel on the non-zeros (winners list in index order)
+                std::vector<int32_t> idx;
+                std::vector<int8_t> val;
+                for (size_t i = 0; i < x.size(); ++i)
+                    if (x[i]) {
+                        idx.push_back(int32_t(i));
+                        val.push_back(x[i]);
+                    }
+                auto pk = fpga::packForKernels(L, fpga::Variant::SparseSparse);
+                const int flags = sshls::kFlagLoadWeights | (relu ? sshls::kFlagRelu : 0) | (raw ? sshls::kFlagRawOut : 0);
+                if (conv)
+                    ss_cs_sparse_conv(idx.data(), val.data(), int(idx.size()), pk.wc.data(), pk.route.data(), L.bias.data(), sq.data(), sa.data(),
+                                      cin, hw, hw, k, k, stride, pad, L.out_h, L.out_w, M, pk.plan.P, pk.plan.G, L.mult, L.shift, flags);
+                else
+                    ss_cs_sparse_linear(idx.data(), val.data(), int(idx.size()), pk.wc.data(), pk.route.data(), L.bias.data(), sq.data(),
+                                        sa.data(), L.N, M, pk.plan.P, pk.plan.G, L.mult, L.shift, flags);
+                if (raw)
+                    QCOMPARE(sa, ref_a);
+                else
+                    QCOMPARE(sq, ref_q);
+            }
+        }
+    }
+
+    void selectKernel_data()
+    {
+        QTest::addColumn<int>("n");
+        QTest::addColumn<int>("k");
+        QTest::addColumn<bool>("boost");
+        QTest::addColumn<int>("spread"); // value range: small = many ties
+        QTest::newRow("gsc1 1200/12544") << 12544 << 1200 << true << 127;
+        QTest::newRow("gsc2 200/1600") << 1600 << 200 << true << 127;
+        QTest::newRow("ties") << 1000 << 100 << false << 3;
+        QTest::newRow("ties boosted") << 777 << 50 << true << 2;
+        QTest::newRow("k=1") << 33 << 1 << true << 127;
+        QTest::newRow("k=n-1") << 50 << 49 << true << 5;
+        QTest::newRow("k>=n") << 40 << 40 << false << 127;
+        QTest::newRow("k=0") << 40 << 0 << false << 127;
+        QTest::newRow("n<lanes") << 7 << 3 << true << 1;
+    }
+    void selectKernel()
+    {
+        QFETCH(int, n);
+        QFETCH(int, k);
+        QFETCH(bool, boost);
+        QFETCH(int, spread);
+        for (uint64_t seed = 1; seed <= 3; ++seed) {
+            std::mt19937_64 rng(seed);
+            std::uniform_int_distribution<int> v(-spread, spread);
+            std::uniform_int_distribution<int> b(1, 1000);
+            q8::QKwta kw;
+            kw.n = n;
+            kw.k = k;
+            kw.boost.assign(static_cast<size_t>(n), 256);
+            if (boost)
+                for (auto& e : kw.boost)
+                    e = uint16_t(b(rng));
+            std::vector<int8_t> x(static_cast<size_t>(n));
+            for (auto& e : x)
+                e = int8_t(std::clamp(v(rng), -128, 127));
+            std::vector<int8_t> ref(static_cast<size_t>(n)), out(static_cast<size_t>(n), 99), wv(static_cast<size_t>(n));
+            std::vector<int32_t> wi(static_cast<size_t>(n));
+            int32_t count = -1;
+            q8::kwtaForward(kw, x.data(), ref.data());
+            ss_kwta_select(x.data(), kw.boost.data(), n, k, out.data(), wi.data(), wv.data(), &count);
+            QCOMPARE(out, ref);
+            QCOMPARE(count, std::clamp(k, 0, n));
+            for (int i = 0; i < count; ++i) {
+                QVERIFY(i == 0 || wi[size_t(i)] > wi[size_t(i - 1)]);
+                QCOMPARE(wv[size_t(i)], x[size_t(wi[size_t(i)])]);
+            }
+        }
+    }
+
+    void maxpoolKernel()
+    {
+        for (int k : {2, 3}) {
+            q8::QPool p{5, 12, 10, k, k, (12 - k) / k + 1, (10 - k) / k + 1};
+            const auto x = randomInput(size_t(p.C) * p.H * p.W, 0.3, uint64_t(k));
+            std::vector<int8_t> ref(size_t(p.C) * p.out_h * p.out_w), out(ref.size(), 99), nzv(ref.size());
+            std::vector<int32_t> nzi(ref.size());
+            int32_t nz = -1;
+            q8::maxpoolForward(p, x.data(), ref.data());
+            ss_maxpool(x.data(), p.C, p.H, p.W, p.k, p.stride, p.out_h, p.out_w, out.data(), nzi.data(), nzv.data(), &nz);
+            QCOMPARE(out, ref);
+            QCOMPARE(nz, int32_t(std::count_if(ref.begin(), ref.end(), [](int8_t v) { return v != 0; })));
+        }
+    }
+
+    // ---- whole network: fpga-sim == q8 engine, for every variant and both k-WTA orders ---------
+    void networkThroughFpgaSim_data()
+    {
+        QTest::addColumn<int>("order");
+        QTest::newRow("pool then k-WTA") << int(KwtaOrder::PoolThenKwta);
+        QTest::newRow("k-WTA then pool") << int(KwtaOrder::KwtaThenPool);
+    }
+    void networkThroughFpgaSim()
+    {
+        QFETCH(int, order);
+        SynthOptions so;
+        so.order = KwtaOrder(order);
+        so.seed = 3;
+        auto m = synthModel(so);
+        QVERIFY2(m.isOk(), m.isOk() ? "" : m.message().c_str());
+        const int items = 2;
+        std::mt19937_64 rng(5);
+        std::uniform_real_distribution<float> d(-60.0f, 0.0f);
+        std::vector<float> x(size_t(items) * m->input.size());
+        for (auto& v : x)
+            v = d(rng);
+        auto q8e = createEngine("q8");
+        QVERIFY(q8e);
+        QVERIFY(q8e->prepare(*m, {}).isOk());
+        std::vector<float> ref(size_t(items) * m->numClasses()), fp32(ref.size());
+        QVERIFY(q8e->infer(x.data(), items, ref.data()).isOk());
+        for (auto v : {fpga::Variant::Dense, fpga::Variant::SparseDense, fpga::Variant::SparseSparse}) {
+            fpga::FpgaSimEngine e(*fpga::findPart("u250"), v);
+            auto s = e.prepare(*m, {});
+            QVERIFY2(s.isOk(), s.isOk() ? "" : s.message().c_str());
+            std::vector<float> out(ref.size(), 1e9f);
+            QVERIFY(e.infer(x.data(), items, out.data()).isOk());
+            QCOMPARE(out, ref); // bit-exact: same integers, same final float step
+        }
+        // Quantised vs fp32: reported, not asserted (an untrained model has no accuracy to keep).
+        auto dense = createEngine("dense");
+        QVERIFY(dense->prepare(*m, {}).isOk());
+        QVERIFY(dense->infer(x.data(), items, fp32.data()).isOk());
+        double maxdiff = 0;
+        for (size_t i = 0; i < ref.size(); ++i)
+            maxdiff = std::max(maxdiff, double(std::abs(ref[i] - fp32[i])));
+        qInfo("q8 (analytic scales) vs fp32 dense: max |logit difference| %.4g", maxdiff);
+        // With scales calibrated on the inputs themselves, the int8 network tracks fp32 closely.
+        q8::QuantOptions qo;
+        qo.calibration = x;
+        auto qc = q8::quantise(*m, qo);
+        QVERIFY(qc.isOk());
+        double cal = 0;
+        for (int i = 0; i < items; ++i) {
+            std::vector<float> l(size_t(m->numClasses()));
+            q8::forwardItem(*qc, x.data() + size_t(i) * m->input.size(), l.data());
+            for (int c = 0; c < m->numClasses(); ++c)
+                cal = std::max(cal, double(std::abs(l[size_t(c)] - fp32[size_t(i) * m->numClasses() + c])));
+        }
+        double mag = 0;
+        for (float v : fp32)
+            mag = std::max(mag, double(std::abs(v)));
+        qInfo("q8 (calibrated scales) vs fp32 dense: max |logit difference| %.4g (max |fp32 logit| %.4g)", cal, mag);
+    }
+
+    void q8Refusals()
+    {
+        SynthOptions so;
+        auto m = synthModel(so);
+        QVERIFY(m.isOk());
+        for (auto& L : m->layers)
+            if (L.kind == LayerKind::KWinners2d)
+                L.local = true;
+        auto q = q8::quantise(*m);
+        QVERIFY(!q.isOk());
+        QVERIFY(q.message().find("local") != std::string::npos);
+    }
+
+    // ---- model sanity --------------------------------------------------------------------------
+    void modelSanity()
+    {
+        double prev_res = 1e30, prev_interval = 1e30;
+        for (double wd : {0.5, 0.2, 0.1, 0.05}) {
+            SynthOptions so;
+            so.weight_density = {wd, wd, wd};
+            auto m = synthModel(so);
+            QVERIFY(m.isOk());
+            auto q = q8::quantise(*m);
+            QVERIFY(q.isOk());
+            for (const auto& part : fpga::parts()) {
+                for (auto v : {fpga::Variant::Dense, fpga::Variant::SparseDense, fpga::Variant::SparseSparse}) {
+                    const auto e = fpga::estimate(*q, v, part);
+                    QCOMPARE(QString(e.source), QString("modelled"));
+                    const auto a = part.available();
+                    QVERIFY(e.instances * e.instance.lut <= a.lut + 1e-6);
+                    QVERIFY(e.instances * e.instance.ff <= a.ff + 1e-6);
+                    QVERIFY(e.instances * e.instance.bram36 <= a.bram36 + 1e-6);
+                    QVERIFY(e.instances * e.instance.uram <= a.uram + 1e-6);
+                    QVERIFY(e.instances * e.instance.dsp <= a.dsp + 1e-6);
+                    QVERIFY(!e.fits || (e.items_per_s_chip > 0 && e.energy_j_per_item_chip > 0));
+                    QVERIFY(e.items_per_s_chip <= e.instances * e.items_per_s_instance * (1 + 1e-9));
+                }
+            }
+            // sparse-sparse on the U250: lower density -> no more MAC lanes (DSPs), no more MACs per
+            // item. (Cycles are not monotone: clearing/draining P accumulator slots grows with P.)
+            const auto e = fpga::estimate(*q, fpga::Variant::SparseSparse, *fpga::findPart("u250"));
+            double macs = 0;
+            for (const auto& st : e.stages)
+                macs += st.macs;
+            QVERIFY(e.instance.dsp <= prev_res);
+            QVERIFY(macs <= prev_interval);
+            prev_res = e.instance.dsp;
+            prev_interval = macs;
+        }
+    }
+
+    // ---- devices, XRT backend, CLI -------------------------------------------------------------
+    void deviceParsing()
+    {
+        QVERIFY(fpga::parseDevice("cpu").isOk());
+        QVERIFY(fpga::parseDevice("fpga-sim:u250").isOk());
+        QVERIFY(fpga::parseDevice("fpga-sim:zu3eg").isOk());
+        QVERIFY(!fpga::parseDevice("fpga-sim:nope").isOk());
+        QVERIFY(!fpga::parseDevice("gpu").isOk());
+        QVERIFY(!fpga::parseDevice("xrt:x").isOk());
+        auto e = fpga::createEngineOn(*fpga::parseDevice("fpga-sim:u250"), "csr", "");
+        QVERIFY(!e.isOk());
+    }
+
+    void xrtNoBoard()
+    {
+        if (!fpga::xrtBuilt())
+            QSKIP("built without XRT");
+        auto d = fpga::parseDevice("xrt");
+        QVERIFY(d.isOk());
+        auto s = fpga::probeDevice(*d, "");
+        if (s.isOk())
+            QSKIP("an FPGA board is present");
+        QCOMPARE(int(s.error().code), int(ErrorCode::Unsupported));
+        QVERIFY2(s.message().find("no FPGA found") != std::string::npos, s.message().c_str());
+    }
+
+    void xclbinRefused()
+    {
+        QTemporaryDir dir;
+        const std::string bad = (dir.path() + "/bad.xclbin").toStdString();
+        {
+            std::ofstream f(bad);
+            f << "this is not an xclbin";
+        }
+        auto s = fpga::checkXclbinFile(bad);
+        QVERIFY(!s.isOk());
+        QVERIFY2(s.message().find("malformed") != std::string::npos, s.message().c_str());
+        s = fpga::checkXclbinFile(dir.path().toStdString() + "/missing.xclbin");
+        QVERIFY(!s.isOk());
+        QVERIFY(s.message().find("does not exist") != std::string::npos);
+    }
+
+    void cli()
+    {
+        QTemporaryDir dir;
+        const QString model = dir.path() + "/m.safetensors";
+        auto run = [&](const QStringList& args, QByteArray* out = nullptr, QByteArray* err = nullptr) {
+            QProcess p;
+            p.start(SS_CLI_PATH, args);
+            p.waitForFinished(60000);
+            if (out)
+                *out = p.readAllStandardOutput();
+            if (err)
+                *err = p.readAllStandardError();
+            return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        };
+        QCOMPARE(run({"synth", "-o", model}), 0);
+        QByteArray out, err;
+        QCOMPARE(run({"fpga-plan", model, "--part", "u250", "--json", "-"}, &out, &err), 0);
+        const auto j = nlohmann::json::parse(out.toStdString());
+        QCOMPARE(j["engines"].size(), size_t(3));
+        QCOMPARE(j["source"].get<std::string>(), std::string("modelled"));
+        QCOMPARE(run({"fpga-plan", model, "--part", "zu3eg"}, &out, &err), 0);
+        QVERIFY(out.contains("MODELLED"));
+        QCOMPARE(run({"fpga-plan", model, "--part", "u9"}, &out, &err), 2);
+        if (fpga::xrtBuilt() && !fpga::probeDevice(*fpga::parseDevice("xrt"), "").isOk()) {
+            QCOMPARE(run({"bench", model, "--device", "xrt"}, &out, &err), 2);
+            QVERIFY2(err.contains("no FPGA found"), err.constData());
+            QCOMPARE(err.count('\n'), qsizetype(1)); // one sentence
+        }
+        const QString bad = dir.path() + "/bad.xclbin";
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("garbage");
+        f.close();
+        QCOMPARE(run({"bench", model, "--device", "xrt", "--xclbin", bad}, &out, &err), 2);
+        QVERIFY2(err.contains("malformed") || err.contains("no XRT backend"), err.constData());
+        QCOMPARE(run({"bench", model, "--device", "fpga-sim:zu3eg", "--engines", "sparse-sparse", "--seconds", "0.2", "--json",
+                      dir.path() + "/b.json"}, &out, &err), 0);
+        QVERIFY(out.contains("MODELLED"));
+        QFile bj(dir.path() + "/b.json");
+        QVERIFY(bj.open(QIODevice::ReadOnly));
+        const auto jb = nlohmann::json::parse(bj.readAll().toStdString());
+        QVERIFY(jb.dump().find("\"modelled\"") != std::string::npos);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestFpga)
+#include "tst_fpga.moc"

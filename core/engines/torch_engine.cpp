@@ -130,6 +130,23 @@ struct TorchEngine::Impl {
     at::Tensor run(TorchStep& s, const at::Tensor& x, int64_t B) const;
 };
 
+
+// Exactly k winners along dim: every value above the k-th largest, then values equal to it in
+// index order (the lowest PyTorch flat index wins a tie, as every SparseScope engine does;
+// at::topk leaves the tie order unspecified, and padded silence makes ties common).
+static at::Tensor keepWinners(const at::Tensor& x, const at::Tensor& boosted, int64_t k, int64_t dim)
+{
+    const int64_t n = boosted.size(dim);
+    if (k >= n)
+        return x;
+    const at::Tensor kth = std::get<0>(at::kthvalue(boosted, n - k + 1, dim, /*keepdim=*/true));
+    const at::Tensor above = boosted > kth;
+    const at::Tensor equal = boosted == kth;
+    const at::Tensor room = k - above.sum(dim, /*keepdim=*/true);
+    const at::Tensor keep = above.logical_or(equal.logical_and(equal.to(at::kLong).cumsum(dim) <= room));
+    return at::where(keep, x, at::zeros_like(x));
+}
+
 at::Tensor TorchEngine::Impl::run(TorchStep& s, const at::Tensor& x, int64_t B) const
 {
     const ActShape& in = s.in;
@@ -149,17 +166,15 @@ at::Tensor TorchEngine::Impl::run(TorchStep& s, const at::Tensor& x, int64_t B) 
         return at::relu(x);
     case Op::KWinners:
     case Op::KWinners2dGlobal: {
-        // nupic.torch: winners by topk of the boosted values, raw values scattered back.
+        // nupic.torch: winners on the boosted values, raw values kept.
         const at::Tensor flat = x.reshape({B, in.size()});
         const at::Tensor boosted = s.boost.defined() ? flat * s.boost : flat;
-        const at::Tensor idx = std::get<1>(at::topk(boosted, s.k, 1, /*largest=*/true, /*sorted=*/false));
-        return at::zeros_like(flat).scatter_(1, idx, flat.gather(1, idx));
+        return keepWinners(flat, boosted, s.k, 1);
     }
     case Op::KWinners2dLocal: {
         const at::Tensor x4 = x.reshape({B, in.c, in.h, in.w});
         const at::Tensor boosted = s.boost.defined() ? x4 * s.boost : x4;
-        const at::Tensor idx = std::get<1>(at::topk(boosted, s.k, 1, /*largest=*/true, /*sorted=*/false));
-        return at::zeros_like(x4).scatter_(1, idx, x4.gather(1, idx));
+        return keepWinners(x4, boosted, s.k, 1);
     }
     case Op::Flatten:
         return x.reshape({B, in.size()});
@@ -316,10 +331,10 @@ Status TorchEngine::prepare(const Model& source, const EngineOptions& options)
                     }
                 }
                 st.op = k2d ? "kwinners2d" : "kwinners";
-                st.kernel = "libtorch:aten::topk+aten::scatter_";
+                st.kernel = "libtorch:aten::kthvalue+aten::where";
                 st.note = std::string(local ? "k per position over channels" : "k over the whole item") +
                           (s.boost.defined() ? ", winners on boosted values (factors precomputed)" : "") +
-                          "; topk's tie order is ATen's, not the lowest index";
+                          "; ties go to the lowest index, as in every engine";
                 break;
             }
             case LayerKind::Flatten:

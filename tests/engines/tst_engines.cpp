@@ -127,6 +127,38 @@ private slots:
                            uint64_t(batch * 131 + threads));
     }
 
+    void tiesAgree_data()
+    {
+        QTest::addColumn<QString>("engine");
+        for (const auto& e : engineNames())
+            if (e != "reference" && findEngine(e)->fp32)
+                QTest::newRow(e.c_str()) << QString::fromStdString(e);
+    }
+    void tiesAgree()
+    {
+        // Padded silence: a clip shorter than 1 s gives constant feature columns, so convs give
+        // equal values at many positions and k-WTA must break exact ties. Every engine must pick
+        // the reference's winners (lowest PyTorch flat index).
+        QFETCH(QString, engine);
+        auto m = synthModel({});
+        QVERIFY(m.isOk());
+        auto x = sstest::randomInputs(*m, 1, 77);
+        for (int h = 0; h < 32; ++h)
+            for (int w = 12; w < 32; ++w)
+                x[size_t(h) * 32 + w] = -80.0f;
+        std::vector<float> ref(12), got(12);
+        QVERIFY(referenceForward(*m, x.data(), 1, ref.data()).isOk());
+        auto e = createEngine(engine.toStdString());
+        QVERIFY(e->prepare(*m, {}).isOk());
+        QVERIFY(e->infer(x.data(), 1, got.data()).isOk());
+        double scale = 1e-6, err = 0;
+        for (int i = 0; i < 12; ++i) {
+            scale = std::max(scale, double(std::abs(ref[size_t(i)])));
+            err = std::max(err, double(std::abs(ref[size_t(i)] - got[size_t(i)])));
+        }
+        QVERIFY2(err <= 1e-4 * scale, qPrintable(QString("max error %1 vs scale %2").arg(err).arg(scale)));
+    }
+
     void sparseSparseDoesBoundedWork()
     {
         // On the GSC net, sparse-sparse must issue about a*w of dense MACs on conv2 and linear1,

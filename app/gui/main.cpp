@@ -1,5 +1,5 @@
 // sparsescope: the desktop app. `sparsescope [MODEL]` opens the main window; with
-// `--screenshot FILE --view model|benchmark` it renders that view to a PNG and exits.
+// `--screenshot FILE --view model|benchmark|visualiser` it renders that view to a PNG and exits.
 #include "widgets/mainwindow.h"
 #include "widgets/screenshot.h"
 
@@ -38,10 +38,13 @@ int main(int argc, char** argv)
     p.addVersionOption();
     p.addPositionalArgument(QStringLiteral("MODEL"), QStringLiteral("Model file (.safetensors) to open."), QStringLiteral("[MODEL]"));
     p.addOption({QStringLiteral("screenshot"), QStringLiteral("Render a view to the PNG FILE and exit."), QStringLiteral("FILE")});
-    p.addOption({QStringLiteral("view"), QStringLiteral("The view to show: model or benchmark."), QStringLiteral("VIEW"), QStringLiteral("model")});
+    p.addOption({QStringLiteral("view"), QStringLiteral("The view to show: model, benchmark or visualiser."), QStringLiteral("VIEW"), QStringLiteral("model")});
     p.addOption({QStringLiteral("bench-seconds"),
                  QStringLiteral("With --screenshot --view benchmark: measured seconds per engine of the run shown."),
                  QStringLiteral("S"), QStringLiteral("1")});
+    p.addOption({QStringLiteral("phase"),
+                 QStringLiteral("With --screenshot --view visualiser: kernels, combine, select, multiply, route or sum."),
+                 QStringLiteral("PHASE"), QStringLiteral("sum")});
     p.addOption({QStringLiteral("engines"), QStringLiteral("With --screenshot: comma-separated engines to run (default: all)."),
                  QStringLiteral("LIST")});
     p.process(app);
@@ -49,13 +52,14 @@ int main(int argc, char** argv)
         return fail(QStringLiteral("Give at most one MODEL file (see --help)."), 2);
     const QString model = p.positionalArguments().value(0);
     const QString view = p.value(QStringLiteral("view"));
-    if (view != QLatin1String("model") && view != QLatin1String("benchmark"))
-        return fail(QStringLiteral("--view must be 'model' or 'benchmark' (got '%1').").arg(view), 2);
+    if (view != QLatin1String("model") && view != QLatin1String("benchmark") && view != QLatin1String("visualiser"))
+        return fail(QStringLiteral("--view must be 'model', 'benchmark' or 'visualiser' (got '%1').").arg(view), 2);
 
     if (p.isSet(QStringLiteral("screenshot"))) {
         gui::ScreenshotOptions o;
         o.file = p.value(QStringLiteral("screenshot"));
         o.view = view;
+        o.phase = p.value(QStringLiteral("phase"));
         bool ok = false;
         o.bench_seconds = p.value(QStringLiteral("bench-seconds")).toDouble(&ok);
         if (!ok || !(o.bench_seconds >= 0.2) || o.bench_seconds > 600)
@@ -86,7 +90,9 @@ int main(int argc, char** argv)
     gui::MainWindow window;
     window.openInitialModel(model);
     if (p.isSet(QStringLiteral("view")))
-        window.showView(view == QLatin1String("benchmark") ? gui::MainWindow::View::Benchmark : gui::MainWindow::View::Model);
+        window.showView(view == QLatin1String("benchmark")    ? gui::MainWindow::View::Benchmark
+                        : view == QLatin1String("visualiser") ? gui::MainWindow::View::Visualiser
+                                                              : gui::MainWindow::View::Model);
     window.show();
     return app.exec();
 }

@@ -14,6 +14,8 @@
 #include "widgets/charts.h"
 #include "widgets/mainwindow.h"
 #include "widgets/modelview.h"
+#include "widgets/visualiserview.h"
+#include "sparsity/explain.h"
 
 #include <QAbstractItemModelTester>
 #include <QElapsedTimer>
@@ -127,6 +129,9 @@ private Q_SLOTS:
     void screenshot_data();
     void screenshot();
     void screenshotFailsWithSentence();
+    void visualiserOpensOnModel();
+    void visualiserStepsToEngineNumbers();
+    void visualiserScreenshot();
 
 private:
     QTemporaryDir dir_;
@@ -579,6 +584,107 @@ void TestGui::screenshotFailsWithSentence()
     QVERIFY(p.waitForFinished(60000));
     QCOMPARE(p.exitCode(), 2);
     QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(QStringLiteral("--view must be")));
+}
+
+void TestGui::visualiserOpensOnModel()
+{
+    MainWindow w(MainWindow::Options{false, false});
+    QVERIFY(w.openModel(model_path_));
+    VisualiserView* v = w.visualiserView();
+    QVERIFY(v);
+    // Only complementary layers are offered; the default scene is cnn2, group 0, seed 1, sparse-sparse.
+    QCOMPARE(v->layerNames(), (QStringList{QStringLiteral("cnn1 (P = 2)"), QStringLiteral("cnn2 (P = 10)"), QStringLiteral("linear1 (P = 10)")}));
+    QVERIFY(v->explanation());
+    QCOMPARE(QString::fromStdString(v->explanation()->layer), QStringLiteral("cnn2"));
+    QCOMPARE(v->explanation()->group, 0);
+    QCOMPARE(v->phase(), VisPhase::Kernels);
+    QVERIFY(v->phases().contains(VisPhase::Select));
+    w.resize(1400, 900);
+    w.show();
+    w.showView(MainWindow::View::Visualiser);
+    QTest::keyClick(&w, Qt::Key_3, Qt::ControlModifier); // Ctrl+3 also shows it
+    // A refused choice keeps the scene and says why.
+    QVERIFY(!v->setGroup(99));
+    QVERIFY(v->error().contains(QStringLiteral("out of range")));
+    QCOMPARE(v->explanation()->group, 0);
+    QVERIFY(v->setGroup(2));
+    QVERIFY(v->setPosition(9, 9));
+    QVERIFY(!v->setPosition(10, 0));
+    // Sparse-dense has no Select phase.
+    v->setSparseSparse(false);
+    QVERIFY(!v->phases().contains(VisPhase::Select));
+}
+
+void TestGui::visualiserStepsToEngineNumbers()
+{
+    MainWindow w(MainWindow::Options{false, false});
+    QVERIFY(w.openModel(model_path_));
+    w.resize(1400, 900);
+    w.show();
+    w.showView(MainWindow::View::Visualiser);
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    VisualiserView* v = w.visualiserView();
+    QWidget* keys = v->canvas(); // the shortcuts act while the visualiser has the focus
+    keys->setFocus();
+    const ss::Model& m = *w.loadedModel()->model;
+    for (const QString& layer : {QStringLiteral("cnn2"), QStringLiteral("linear1")}) {
+        int li = -1;
+        for (int i = 0; i < int(m.layers.size()); ++i)
+            if (QString::fromStdString(m.layers[size_t(i)].name) == layer)
+                li = i;
+        QVERIFY(v->setLayer(li));
+        QVERIFY(v->setGroup(3));
+        if (layer == QStringLiteral("cnn2"))
+            QVERIFY(v->setPosition(4, 7));
+        QVERIFY(v->useRandomInput(5));
+        // Step through every phase with the keyboard (Right), finishing each animation.
+        v->jumpTo(VisPhase::Kernels);
+        int steps = 0;
+        while (v->phase() != VisPhase::Sum && steps < 10) {
+            QTest::keyClick(keys, Qt::Key_Right);
+            v->finishAnimation();
+            ++steps;
+        }
+        QCOMPARE(v->phase(), VisPhase::Sum);
+        QCOMPARE(steps, int(v->phases().size()) - 1);
+        // What the Sum shows == explainGroup's numbers for that group, which equal the reference
+        // forward pass (and, through tests/explain, the sparse-sparse engine).
+        auto want = ss::explainGroup(m, li, 3, ss::randomFeatures(m, 5), layer == QStringLiteral("cnn2") ? 4 : 0,
+                                     layer == QStringLiteral("cnn2") ? 7 : 0);
+        QVERIFY(want.isOk());
+        const ss::GroupExplanation* got = v->explanation();
+        QVERIFY(got);
+        QCOMPARE(got->outputs, want->outputs);
+        const QStringList shown = v->canvas()->outputTexts();
+        QCOMPARE(int(shown.size()), want->P);
+        for (int r = 0; r < want->P; ++r) {
+            QCOMPARE(shown[r], VisualiserCanvas::number(want->outputs[size_t(r)]));
+            QVERIFY(std::abs(shown[r].toDouble() - want->reference[size_t(r)]) <= 1e-5 * std::max(1.0f, std::abs(want->reference[size_t(r)])));
+        }
+        // Back and Play work from the end.
+        QTest::keyClick(keys, Qt::Key_Left);
+        QVERIFY(v->phase() == VisPhase::Route);
+        QTest::keyClick(keys, Qt::Key_Space);
+        QVERIFY(v->playing());
+        QTest::keyClick(keys, Qt::Key_Space);
+        QVERIFY(!v->playing());
+    }
+}
+
+void TestGui::visualiserScreenshot()
+{
+    const QString png = dir_.filePath(QStringLiteral("visualiser.png"));
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(SPARSESCOPE_GUI_EXE), {QStringLiteral("--screenshot"), png, QStringLiteral("--view"), QStringLiteral("visualiser"), model_path_});
+    QVERIFY(p.waitForFinished(120000));
+    QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0, p.readAllStandardError().constData());
+    QImage img(png);
+    QVERIFY(!img.isNull());
+    QVERIFY(img.width() >= 800 && img.height() >= 600);
+    QVERIFY2(distinctColours(img) > 20, qPrintable(QString::number(distinctColours(img))));
 }
 
 QTEST_MAIN(TestGui)

@@ -6,6 +6,7 @@
 #include "guicore/format.h"
 #include "widgets/benchmarkview.h"
 #include "widgets/modelview.h"
+#include "widgets/visualiserview.h"
 
 #include <QAction>
 #include <QApplication>
@@ -54,6 +55,7 @@ MainWindow::MainWindow(Options options, QWidget* parent)
     , tabs_(new QTabWidget(this))
     , model_view_(new ModelView(this))
     , bench_view_(new BenchmarkView(controller_, this))
+    , vis_view_(new VisualiserView(this))
 {
     setWindowTitle(QStringLiteral("SparseScope"));
     setAcceptDrops(true);
@@ -61,6 +63,9 @@ MainWindow::MainWindow(Options options, QWidget* parent)
     tabs_->addTab(bench_view_, tr("&Benchmark"));
     tabs_->setTabToolTip(0, tr("The model's layers, densities, k-WTA sizes, dense MACs and the a·w bound (Ctrl+1)."));
     tabs_->setTabToolTip(1, tr("Run engines side by side and see throughput, energy and how close they come to the bound (Ctrl+2)."));
+    tabs_->addTab(vis_view_, tr("&Visualiser"));
+    tabs_->setTabToolTip(2, tr("Complementary Sparsity step by step for one group of one layer: kernels, Combine, Select, "
+                               "Multiply, Route, Sum, with the model's real weights (Ctrl+3)."));
     setCentralWidget(tabs_);
     createActions();
     createMenus();
@@ -128,6 +133,9 @@ void MainWindow::createActions()
     view_bench_ = new QAction(tr("&Benchmark"), this);
     view_bench_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
     connect(view_bench_, &QAction::triggered, this, [this] { showView(View::Benchmark); });
+    view_vis_ = new QAction(tr("&Visualiser"), this);
+    view_vis_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
+    connect(view_vis_, &QAction::triggered, this, [this] { showView(View::Visualiser); });
 
     about_ = new QAction(tr("&About SparseScope"), this);
     about_->setShortcut(QKeySequence(Qt::Key_F1));
@@ -153,6 +161,7 @@ void MainWindow::createMenus()
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(view_model_);
     view->addAction(view_bench_);
+    view->addAction(view_vis_);
 
     QMenu* bench = menuBar()->addMenu(tr("&Benchmark"));
     bench->addAction(run_);
@@ -270,6 +279,7 @@ bool MainWindow::openModel(const QString& path)
     last_error_.clear();
     model_view_->setLoadedModel(&*loaded_);
     bench_view_->setLoadedModel(&*loaded_);
+    vis_view_->setLoadedModel(&*loaded_);
     setWindowTitle(QStringLiteral("%1 — SparseScope").arg(QFileInfo(loaded_->path).fileName()));
     setWindowFilePath(loaded_->path);
     addRecent(loaded_->path);
@@ -333,7 +343,7 @@ bool MainWindow::saveResults(const QString& path)
     return true;
 }
 
-void MainWindow::showView(View view) { tabs_->setCurrentIndex(view == View::Model ? 0 : 1); }
+void MainWindow::showView(View view) { tabs_->setCurrentIndex(view == View::Model ? 0 : view == View::Benchmark ? 1 : 2); }
 
 void MainWindow::openDialog()
 {
@@ -413,6 +423,7 @@ void MainWindow::readSettings()
     recent_ = s.value(QLatin1String(kRecent)).toStringList();
     updateRecentMenu();
     bench_view_->restoreSettings(s);
+    vis_view_->restoreSettings(s);
 }
 
 void MainWindow::writeSettings() const
@@ -424,6 +435,7 @@ void MainWindow::writeSettings() const
     s.setValue(QStringLiteral("model/splitter"), model_view_->splitter()->saveState());
     s.setValue(QLatin1String(kRecent), recent_);
     bench_view_->saveSettings(s);
+    vis_view_->saveSettings(s);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

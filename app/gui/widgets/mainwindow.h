@@ -1,4 +1,4 @@
-// The main window: tabs Model and Benchmark, menus with shortcuts, recent files, drag and drop,
+// The main window: tabs Model, Benchmark and Visualiser, menus with shortcuts, recent files, drag and drop,
 // the About box and a status bar with the CPU, the kernel ISA and the build type. It remembers the
 // last model, its layout and the benchmark choices (QSettings).
 #pragma once
@@ -19,6 +19,7 @@ namespace gui {
 class BenchmarkController;
 class BenchmarkView;
 class ModelView;
+class VisualiserView;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -27,7 +28,7 @@ public:
         bool use_settings = true;  // read and write QSettings (off for --screenshot: reproducible pictures)
         bool error_dialogs = true; // show errors in a (non-blocking) message box; else only lastError()/stderr
     };
-    enum class View { Model, Benchmark };
+    enum class View { Model, Benchmark, Visualiser };
 
     MainWindow();
     explicit MainWindow(Options options, QWidget* parent = nullptr);
@@ -51,6 +52,7 @@ public:
     const LoadedModel* loadedModel() const { return loaded_ ? &*loaded_ : nullptr; }
     ModelView* modelView() const { return model_view_; }
     BenchmarkView* benchmarkView() const { return bench_view_; }
+    VisualiserView* visualiserView() const { return vis_view_; }
     BenchmarkController* controller() const { return controller_; }
     QStringList recentModels() const { return recent_; }
 
@@ -87,6 +89,7 @@ private:
     QTabWidget* tabs_;
     ModelView* model_view_;
     BenchmarkView* bench_view_;
+    VisualiserView* vis_view_;
 
     QAction* open_ = nullptr;
     QAction* open_results_ = nullptr;
@@ -99,6 +102,7 @@ private:
     QAction* about_qt_ = nullptr;
     QAction* view_model_ = nullptr;
     QAction* view_bench_ = nullptr;
+    QAction* view_vis_ = nullptr;
     QMenu* recent_menu_ = nullptr;
 
     QLabel* cpu_label_ = nullptr;

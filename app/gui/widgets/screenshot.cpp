@@ -4,6 +4,7 @@
 #include "guicore/modelloader.h"
 #include "widgets/benchmarkview.h"
 #include "widgets/mainwindow.h"
+#include "widgets/visualiserview.h"
 
 #include <QCoreApplication>
 #include <QEventLoop>
@@ -25,8 +26,8 @@ void settle()
 
 QString renderScreenshot(MainWindow& window, const ScreenshotOptions& o)
 {
-    if (o.view != QLatin1String("model") && o.view != QLatin1String("benchmark"))
-        return QCoreApplication::translate("Screenshot", "--view must be 'model' or 'benchmark' (got '%1').").arg(o.view);
+    if (o.view != QLatin1String("model") && o.view != QLatin1String("benchmark") && o.view != QLatin1String("visualiser"))
+        return QCoreApplication::translate("Screenshot", "--view must be 'model', 'benchmark' or 'visualiser' (got '%1').").arg(o.view);
     if (!window.loadedModel()) {
         if (!window.lastError().isEmpty())
             return window.lastError(); // the loader's sentence
@@ -38,6 +39,24 @@ QString renderScreenshot(MainWindow& window, const ScreenshotOptions& o)
     settle();
     if (o.view == QLatin1String("model")) {
         window.showView(MainWindow::View::Model);
+    } else if (o.view == QLatin1String("visualiser")) {
+        window.showView(MainWindow::View::Visualiser);
+        VisualiserView* vis = window.visualiserView();
+        vis->resetToDefault();
+        if (!vis->explanation())
+            return vis->error();
+        static const QList<QPair<QString, VisPhase>> names = {
+            {QStringLiteral("kernels"), VisPhase::Kernels}, {QStringLiteral("combine"), VisPhase::Combine},
+            {QStringLiteral("select"), VisPhase::Select},   {QStringLiteral("multiply"), VisPhase::Multiply},
+            {QStringLiteral("route"), VisPhase::Route},     {QStringLiteral("sum"), VisPhase::Sum}};
+        bool found = false;
+        for (const auto& [name, ph] : names)
+            if (name == o.phase) {
+                vis->jumpTo(ph);
+                found = vis->phase() == ph;
+            }
+        if (!found)
+            return QCoreApplication::translate("Screenshot", "The visualiser cannot show the phase '%1' here.").arg(o.phase);
     } else {
         window.showView(MainWindow::View::Benchmark);
         BenchmarkView* view = window.benchmarkView();

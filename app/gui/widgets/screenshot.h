@@ -1,5 +1,6 @@
-// `sparsescope --screenshot FILE --view model|benchmark`: renders one view of a window to a PNG.
-// For the Benchmark view a short benchmark runs first so that the charts are not empty.
+// `sparsescope --screenshot FILE --view model|benchmark|visualiser`: renders one view of a window to a
+// PNG. For the Benchmark view a short benchmark runs first so that the charts are not empty; the
+// Visualiser shows its default scene (cnn2, group 0, random features seeded 1) at a chosen phase.
 #pragma once
 
 #include <QString>
@@ -11,7 +12,8 @@ class MainWindow;
 
 struct ScreenshotOptions {
     QString file;
-    QString view = QStringLiteral("model"); // model | benchmark
+    QString view = QStringLiteral("model"); // model | benchmark | visualiser
+    QString phase = QStringLiteral("sum");  // visualiser: kernels | combine | select | multiply | route | sum
     double bench_seconds = 1.0;             // per engine, for the benchmark view
     QStringList engines;                    // empty = the window's choice (all default engines)
     int width = 1400, height = 900;

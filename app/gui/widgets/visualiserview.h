@@ -1,0 +1,168 @@
+// The Visualiser tab: one complementary group of one layer, step by step — the P sparse kernels,
+// Combine (one dense kernel + route, no collision), Select (sparse-sparse: the k-WTA winners and the
+// MAC counter), Multiply, Route (products fly to their owner's accumulator) and Sum. Every number
+// drawn comes from ss::explainGroup (core/sparsity/explain.h); the widgets compute nothing.
+#pragma once
+
+#include "sparsity/explain.h"
+
+#include <QString>
+#include <QStringList>
+#include <QWidget>
+
+#include <optional>
+
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QScrollArea;
+class QSettings;
+class QSlider;
+class QSpinBox;
+class QTimer;
+class QVariantAnimation;
+
+namespace gui {
+
+struct LoadedModel;
+
+enum class VisPhase { Kernels, Combine, Select, Multiply, Route, Sum };
+QString visPhaseName(VisPhase phase);
+
+// The colour of route slot r of P, the same in every panel.
+QColor slotColor(int r, int P);
+
+// The painted scene. Geometry depends on the explanation and the zoom only.
+class VisualiserCanvas : public QWidget {
+    Q_OBJECT
+public:
+    explicit VisualiserCanvas(QWidget* parent = nullptr);
+
+    void setExplanation(const ss::GroupExplanation* e); // not owned; nullptr: empty
+    void setPhase(VisPhase phase, double progress);      // progress in [0, 1] within the phase
+    void setSparseSparse(bool on);
+    void setZoom(double zoom);
+    double zoom() const { return zoom_; }
+    QSize sizeHint() const override;
+    // The text each accumulator shows at the Sum phase (what a reader sees), for tests.
+    QStringList outputTexts() const;
+    static QString number(double v); // how the visualiser writes a value
+
+Q_SIGNALS:
+    void zoomRequested(double factor); // Ctrl+wheel
+
+protected:
+    void paintEvent(QPaintEvent* event) override;
+    void wheelEvent(QWheelEvent* event) override;
+    bool event(QEvent* event) override; // tooltips: the numbers of the position under the mouse
+
+private:
+    struct Geometry {
+        int cs = 6, small_cs = 3, gap = 3, small_gap = 1;
+        int tiles_per_row = 1, tile_rows = 1; // conv: C tiles of kh x kw; linear: one tile
+        int cols = 1, rows = 1;               // cells of one tile
+        QSize panel, small_panel;
+        int small_per_row = 5;
+        QPoint kernels_origin;                // first small panel
+        QPoint wc_origin, x_origin, prod_origin, acc_origin;
+        int acc_w = 300, acc_h = 26;
+        QSize total;
+    };
+    Geometry geometry() const;
+    QPoint cellPos(const Geometry& g, int n, int cs, int gap) const; // top-left of n within a panel
+    QPoint smallPanelOrigin(const Geometry& g, int r) const;
+    QRect accRect(const Geometry& g, int r) const;
+    int positionAt(const Geometry& g, QPoint origin, QPoint p) const; // -1 when none
+
+    const ss::GroupExplanation* e_ = nullptr;
+    VisPhase phase_ = VisPhase::Kernels;
+    double progress_ = 1.0;
+    bool sparse_sparse_ = false;
+    double zoom_ = 1.0;
+    float max_w_ = 1, max_x_ = 1, max_p_ = 1;
+};
+
+class VisualiserView : public QWidget {
+    Q_OBJECT
+public:
+    explicit VisualiserView(QWidget* parent = nullptr);
+    ~VisualiserView() override;
+
+    void setLoadedModel(const LoadedModel* loaded);
+
+    // Choices (the controls follow). Each recomputes the explanation; false with error() on refusal.
+    bool setLayer(int layer_index);
+    bool setGroup(int group);
+    bool setPosition(int oy, int ox);
+    void setSparseSparse(bool on);
+    bool useRandomInput(unsigned seed);
+    bool useWav(const QString& path);
+    // The default scene: layer cnn2 (else the first complementary layer fed by a k-WTA), group 0,
+    // random features seeded 1, sparse-sparse when the input is sparse, at the Kernels phase.
+    void resetToDefault();
+
+    // Stepping. stepForward() runs the next phase's animation (if any); jumpTo() shows a phase done.
+    void stepForward();
+    void stepBack();
+    void jumpTo(VisPhase phase);
+    void play();
+    void pause();
+    bool playing() const { return playing_; }
+    VisPhase phase() const { return phases_.value(phase_index_); }
+    QList<VisPhase> phases() const { return phases_; }
+    void finishAnimation(); // ends a running animation at once (tests, screenshots)
+
+    const ss::GroupExplanation* explanation() const { return e_ ? &*e_ : nullptr; }
+    VisualiserCanvas* canvas() const { return canvas_; }
+    QString error() const { return error_; }
+    QStringList layerNames() const;
+
+    void saveSettings(QSettings& settings) const;
+    void restoreSettings(const QSettings& settings);
+
+private:
+    bool recompute();
+    void rebuildPhases();
+    void startPhase(bool animate);
+    void onAnimationFinished();
+    void updateControls();
+    void chooseWav();
+    double speed() const;
+    void zoomBy(double factor);
+
+    const LoadedModel* loaded_ = nullptr;
+    std::optional<ss::GroupExplanation> e_;
+    std::vector<float> input_;
+    QString input_label_;
+    QString wav_path_;
+    int layer_index_ = -1;
+    int group_ = 0, oy_ = 0, ox_ = 0;
+    bool sparse_sparse_ = true;
+    QList<VisPhase> phases_;
+    int phase_index_ = 0;
+    bool playing_ = false;
+    QString error_;
+    bool updating_ = false;
+
+    QComboBox* layer_combo_;
+    QSpinBox* group_spin_;
+    QLabel* pos_label_;
+    QSpinBox* oy_spin_;
+    QSpinBox* ox_spin_;
+    QComboBox* mode_combo_;
+    QComboBox* input_combo_;
+    QSpinBox* seed_spin_;
+    QPushButton* wav_button_;
+    QPushButton* back_button_;
+    QPushButton* play_button_;
+    QPushButton* step_button_;
+    QSlider* speed_slider_;
+    QLabel* phase_label_;
+    QLabel* info_label_;
+    QScrollArea* scroll_;
+    VisualiserCanvas* canvas_;
+    QVariantAnimation* animation_;
+    QTimer* hold_timer_;
+};
+
+} // namespace gui

@@ -110,6 +110,37 @@ void floatPool(const QPool& p, const std::vector<float>& in, std::vector<float>&
             }
 }
 
+// The range of an activation on calibration data: the given percentile of |x| over all items.
+double percentileRange(const std::vector<std::vector<float>>& xs, double percentile)
+{
+    std::vector<float> a;
+    for (const auto& x : xs)
+        for (float v : x)
+            a.push_back(std::abs(v));
+    if (a.empty())
+        return 0;
+    if (percentile >= 100)
+        return *std::max_element(a.begin(), a.end());
+    const size_t j = std::min(a.size() - 1, size_t(std::ceil(std::max(0.0, percentile) / 100.0 * double(a.size()))) - (percentile > 0 ? 1 : 0));
+    std::nth_element(a.begin(), a.begin() + int64_t(j), a.end());
+    return a[j];
+}
+
+// Deterministic pseudo-random items uniform in [-range, 0] (SplitMix64; the same on every platform).
+std::vector<float> domainItems(int items, int64_t item, double range)
+{
+    std::vector<float> x(size_t(items) * size_t(item));
+    uint64_t st = 0x5353516338ull; // fixed seed
+    for (auto& v : x) {
+        uint64_t z = (st += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        v = float(-range * double(z >> 11) * 0x1.0p-53);
+    }
+    return x;
+}
+
 void floatKwta(const QKwta& k, std::vector<float>& x)
 {
     std::vector<int> idx(x.size());
@@ -132,10 +163,18 @@ Result<QNet> quantise(const Model& model, const QuantOptions& options)
     net.input = model.input;
     net.classes = model.numClasses();
     const int64_t item = model.input.size();
-    const int n_cal = options.calibration.empty() ? 0 : int(options.calibration.size() / size_t(item));
-    if (!options.calibration.empty() && (n_cal == 0 || options.calibration.size() % size_t(item) != 0))
+    if (!options.calibration.empty() && (options.calibration.size() < size_t(item) || options.calibration.size() % size_t(item) != 0))
         return badInput("Calibration data must be whole items of " + model.input.toString() + ".");
-    net.scale_source = n_cal ? "calibrated on " + std::to_string(n_cal) + " inputs" : "analytic";
+    // Input scale: log-mel features are dB below the clip's maximum, in [-top_db, 0].
+    double in_range = model.audio.top_db > 0 ? model.audio.top_db : 80.0;
+    const bool data_free = options.calibration.empty() && options.synthetic_items > 0;
+    const std::vector<float> free_items = data_free ? domainItems(options.synthetic_items, item, in_range) : std::vector<float>{};
+    const std::vector<float>& cal_data = data_free ? free_items : options.calibration;
+    const int n_cal = int(cal_data.size() / size_t(item));
+    const double pct = options.percentile;
+    net.scale_source = data_free ? "analytic + data-free (" + std::to_string(n_cal) + " items uniform over the input domain)"
+                       : n_cal   ? "calibrated on " + std::to_string(n_cal) + " inputs"
+                                 : "analytic";
 
     int last_weighted = -1;
     for (size_t i = 0; i < model.layers.size(); ++i)
@@ -144,16 +183,11 @@ Result<QNet> quantise(const Model& model, const QuantOptions& options)
     if (last_weighted < 0)
         return unsupported("The model has no conv or linear layer to run on the fixed-point kernels.");
 
-    // Input scale: log-mel features are dB below the clip's maximum, in [-top_db, 0].
-    double in_range = model.audio.top_db > 0 ? model.audio.top_db : 80.0;
     std::vector<std::vector<float>> cal(static_cast<size_t>(n_cal));
-    if (n_cal) {
-        in_range = 0;
-        for (int c = 0; c < n_cal; ++c) {
-            cal[size_t(c)].assign(options.calibration.begin() + c * item, options.calibration.begin() + (c + 1) * item);
-            for (float v : cal[size_t(c)])
-                in_range = std::max(in_range, double(std::abs(v)));
-        }
+    for (int c = 0; c < n_cal; ++c)
+        cal[size_t(c)].assign(cal_data.begin() + c * item, cal_data.begin() + (c + 1) * item);
+    if (n_cal && !data_free) {
+        in_range = percentileRange(cal, pct);
         if (in_range <= 0)
             in_range = 1;
     }
@@ -254,16 +288,18 @@ Result<QNet> quantise(const Model& model, const QuantOptions& options)
                 w.dequant = acc_scale;
                 w.out_scale = 0;
             }
-            if (n_cal) {
-                double m = 0;
+            double measured = -1;
+            if (n_cal && !w.raw_out) {
+                // The fp32 (folded, unquantised) layer on the calibration items, propagated onwards.
                 for (auto& x : cal) {
                     std::vector<float> y;
                     floatWeighted(w, wf, bf, x, y);
-                    for (float v : y)
-                        m = std::max(m, double(std::abs(v)));
                     x.swap(y);
                 }
-                out_range = m > 0 ? m : 1.0;
+                measured = percentileRange(cal, pct);
+            }
+            if (n_cal && !data_free) {
+                out_range = measured > 0 ? measured : 1.0;
             } else if (out_range < 0) {
                 // No batch norm to standardise the output: bound it by the largest weight-vector norm.
                 double m = 0;
@@ -275,6 +311,9 @@ Result<QNet> quantise(const Model& model, const QuantOptions& options)
                 }
                 out_range = m > 0 ? m : 1.0;
             }
+            // Data-free: never below what the fp32 model itself produces on inputs of the declared domain.
+            if (data_free)
+                out_range = std::max(out_range, measured);
             if (!w.raw_out) {
                 w.out_scale = float(out_range / 127.0);
                 multiplierFromReal(acc_scale / double(w.out_scale), &w.mult, &w.shift);

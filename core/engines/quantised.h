@@ -87,8 +87,15 @@ struct QNet {
 
 struct QuantOptions {
     // Optional calibration items (model.input.size() floats each): when given, every activation
-    // scale is max|x| / 127 seen on them; otherwise the analytic rules of docs/fpga-model.md.
+    // scale is (percentile of |x|) / 127 of the fp32 model's own activations on them.
     std::vector<float> calibration;
+    // Without calibration items: data-free calibration on this many pseudo-random items uniform over
+    // the declared input domain [-top_db, 0] (fixed generator, deterministic); each activation range
+    // is max(analytic rule, measured range), so a model whose batch-norm statistics do not match its
+    // weights (e.g. the untrained `synth` model) does not saturate. 0 = analytic rules only.
+    int synthetic_items = 8;
+    // Percentile of |x| taken as an activation's range (100 = max).
+    double percentile = 100.0;
 };
 
 // Refuses (one sentence naming the layer) what the fixed-point kernels cannot run: stand-alone

@@ -5,6 +5,7 @@
 #include "fpga/model/fpga_sim.h"
 #include "fpga/model/perf_model.h"
 #include "model/model_io.h"
+#include "model/reference.h"
 #include "model/synth.h"
 #include "sparsity/complementary.h"
 #include "ss_kernels.h"
@@ -423,6 +424,152 @@ private slots:
         QVERIFY(bj.open(QIODevice::ReadOnly));
         const auto jb = nlohmann::json::parse(bj.readAll().toStdString());
         QVERIFY(jb.dump().find("\"modelled\"") != std::string::npos);
+    }
+
+    // ---- quantised (q8, default data-free scales) vs the fp32 reference ------------------------
+    // Each step in isolation, fed the fp32 reference's own input (quantised at the step's input
+    // scale): a weighted layer is within int8 noise of fp32 (measured 1.2-1.5% relative error, no
+    // saturation), a k-WTA picks the same winners but for near-threshold ties (measured 1-2% of k).
+    // Catches wrong scales, rounding, zero points, BN folding and channel order layer by layer.
+    void q8StepsMatchFp32_data()
+    {
+        QTest::addColumn<int>("order");
+        QTest::newRow("pool then k-WTA") << int(KwtaOrder::PoolThenKwta);
+        QTest::newRow("k-WTA then pool") << int(KwtaOrder::KwtaThenPool);
+    }
+    void q8StepsMatchFp32()
+    {
+        QFETCH(int, order);
+        SynthOptions so;
+        so.order = KwtaOrder(order);
+        so.seed = 3;
+        auto m = synthModel(so);
+        QVERIFY(m.isOk());
+        auto q = q8::quantise(*m);
+        QVERIFY2(q.isOk(), q.isOk() ? "" : q.message().c_str());
+        auto layerIndex = [&](const std::string& name) {
+            for (size_t i = 0; i < m->layers.size(); ++i)
+                if (m->layers[i].name == name)
+                    return int(i);
+            return -1;
+        };
+        std::mt19937_64 rng(11);
+        std::uniform_real_distribution<float> d(-60.0f, 0.0f);
+        for (int item = 0; item < 2; ++item) {
+            std::vector<float> x(size_t(m->input.size()));
+            for (auto& v : x)
+                v = d(rng);
+            std::vector<std::vector<float>> trace;
+            QVERIFY(referenceForwardTrace(*m, x.data(), &trace).isOk());
+            float scale = q->input_scale;
+            for (const auto& st : q->steps) {
+                const std::string first = st.name.substr(0, st.name.find('+'));
+                const std::string last = st.name.substr(st.name.rfind('+') == std::string::npos ? 0 : st.name.rfind('+') + 1);
+                const int in_layer = layerIndex(first) - 1, out_layer = layerIndex(last);
+                QVERIFY(out_layer >= 0);
+                const auto& rin = in_layer < 0 ? x : trace[size_t(in_layer)];
+                const auto& rout = trace[size_t(out_layer)];
+                std::vector<int8_t> a(rin.size()), b(rout.size());
+                std::vector<int32_t> acc(rout.size());
+                for (size_t j = 0; j < rin.size(); ++j)
+                    a[j] = q8::quantiseValue(rin[j], scale);
+                std::vector<double> y(rout.size());
+                int sat = 0;
+                if (st.op == q8::QOp::Weighted) {
+                    q8::weightedForward(st.w, a.data(), b.data(), acc.data());
+                    if (!st.w.raw_out)
+                        scale = st.w.out_scale;
+                    for (size_t j = 0; j < y.size(); ++j) {
+                        y[j] = st.w.raw_out ? acc[j] * st.w.dequant : b[j] * double(scale);
+                        sat += !st.w.raw_out && (b[j] == 127 || b[j] == -128);
+                    }
+                } else {
+                    if (st.op == q8::QOp::MaxPool)
+                        q8::maxpoolForward(st.pool, a.data(), b.data());
+                    else
+                        q8::kwtaForward(st.kwta, a.data(), b.data());
+                    for (size_t j = 0; j < y.size(); ++j)
+                        y[j] = b[j] * double(scale);
+                }
+                double e2 = 0, r2 = 0;
+                int differ = 0;
+                for (size_t j = 0; j < y.size(); ++j) {
+                    e2 += (y[j] - rout[j]) * (y[j] - rout[j]);
+                    r2 += double(rout[j]) * rout[j];
+                    differ += rout[j] != 0 && y[j] == 0;
+                }
+                const double rel = std::sqrt(e2 / std::max(r2, 1e-30));
+                if (item == 0)
+                    qInfo("q8 step %-32s isolated relative error %.4f, saturated %d, winners differing %d", st.name.c_str(), rel,
+                          sat, st.op == q8::QOp::Kwta ? differ : 0);
+                if (st.op == q8::QOp::Kwta) {
+                    QVERIFY2(differ <= std::max(2, st.kwta.k / 20), st.name.c_str()); // <= 5% of k
+                } else {
+                    QVERIFY2(rel < 0.03, (st.name + ": " + std::to_string(rel)).c_str());
+                    QVERIFY2(sat * 200 <= int(y.size()), st.name.c_str()); // <= 0.5% saturated
+                }
+            }
+        }
+    }
+
+    // End to end on the untrained synth GSC model with white-noise inputs in [-60, 0] dB. Its k-WTA
+    // chain is chaotic: fp32 itself, given the input rounded to the int8 grid (+-0.31 dB noise),
+    // keeps the argmax on only ~73% of items (centred-logit relative error ~0.40), and on 98% with
+    // +-0.01 dB noise. Measured for q8 (200 items): argmax agreement 61.5% / 72% (pool->k-WTA /
+    // k-WTA->pool), mean centred-logit relative error 0.59 / 0.47, median fp32 top-2 margin ~20.
+    // The bounds below hold that level; the old analytic-only scales gave ~20% and 0.94.
+    void q8ArgmaxAgreement_data() { q8StepsMatchFp32_data(); }
+    void q8ArgmaxAgreement()
+    {
+        QFETCH(int, order);
+        SynthOptions so;
+        so.order = KwtaOrder(order);
+        so.seed = 3;
+        auto m = synthModel(so);
+        QVERIFY(m.isOk());
+        const int items = 100, C = m->numClasses();
+        std::mt19937_64 rng(21);
+        std::uniform_real_distribution<float> d(-60.0f, 0.0f);
+        std::vector<float> x(size_t(items) * m->input.size());
+        for (auto& v : x)
+            v = d(rng);
+        auto e = createEngine("q8");
+        QVERIFY(e);
+        QVERIFY(e->prepare(*m, {}).isOk());
+        std::vector<float> lq(size_t(items) * C), lr(lq.size());
+        QVERIFY(e->infer(x.data(), items, lq.data()).isOk());
+        QVERIFY(referenceForward(*m, x.data(), items, lr.data()).isOk());
+        int agree = 0;
+        double rel_sum = 0;
+        std::vector<double> margins;
+        for (int i = 0; i < items; ++i) {
+            const float* q = lq.data() + size_t(i) * C;
+            const float* r = lr.data() + size_t(i) * C;
+            agree += std::max_element(q, q + C) - q == std::max_element(r, r + C) - r;
+            // log-softmax outputs differ from logits by a constant per item: compare centred vectors
+            double mq = 0, mr = 0;
+            for (int c = 0; c < C; ++c) {
+                mq += q[c];
+                mr += r[c];
+            }
+            mq /= C;
+            mr /= C;
+            double e2 = 0, r2 = 0;
+            for (int c = 0; c < C; ++c) {
+                e2 += std::pow((q[c] - mq) - (r[c] - mr), 2);
+                r2 += std::pow(r[c] - mr, 2);
+            }
+            rel_sum += std::sqrt(e2 / r2);
+            std::vector<float> s(r, r + C);
+            std::sort(s.rbegin(), s.rend());
+            margins.push_back(double(s[0] - s[1]));
+        }
+        std::sort(margins.begin(), margins.end());
+        const double agreement = double(agree) / items, rel = rel_sum / items;
+        qInfo("q8 vs fp32 on %d items: argmax agreement %.0f%%, mean centred-logit relative error %.3f, median fp32 top-2 margin %.1f",
+              items, 100 * agreement, rel, margins[size_t(items / 2)]);
+        QVERIFY2(agreement >= 0.5, std::to_string(agreement).c_str());
+        QVERIFY2(rel <= 0.75, std::to_string(rel).c_str());
     }
 };
 

@@ -462,6 +462,19 @@ std::unique_ptr<Step> csDenseInput(const WeightedOp& op, const PackedLayer& pk, 
     int64_t macs = 0;
     for (int r = 0; r < op.P; ++r)
         macs += int64_t(slot_begin[size_t(r) + 1] - slot_begin[size_t(r)]) * sl.count[size_t(r)];
+    // The same route-slot wiring for the conv and the linear gather step.
+    auto wireSlots = [&](auto step, const char* kind) -> std::unique_ptr<Step> {
+        step->slot_begin = slot_begin;
+        step->weights = std::move(weights);
+        step->gpad = gpad;
+        step->out_start = sl.start;
+        step->out_count = sl.count;
+        step->bias = std::move(bias);
+        step->out_perm = sl.perm;
+        step->info.op = std::string(kind) == "conv" ? "conv2d" : "linear";
+        step->info.kernel = kernelName(kind, "cs-dense-gather", &k);
+        return step;
+    };
 
     if (op.conv) {
         auto s = std::make_unique<GatherConvStep>();
@@ -474,33 +487,15 @@ std::unique_ptr<Step> csDenseInput(const WeightedOp& op, const PackedLayer& pk, 
         const auto offs = pack::convOffsets(op, s->pw);
         for (int32_t n : order)
             s->offsets.push_back(offs[size_t(n)]);
-        s->slot_begin = slot_begin;
-        s->weights = std::move(weights);
-        s->gpad = gpad;
-        s->out_start = sl.start;
-        s->out_count = sl.count;
-        s->bias = std::move(bias);
         s->macs_per_position = macs;
-        s->out_perm = sl.perm;
-        s->info.op = "conv2d";
-        s->info.kernel = kernelName("conv", "cs-dense-gather", &k);
-        return s;
+        return wireSlots(std::move(s), "conv");
     }
     auto s = std::make_unique<GatherLinearStep>();
     setShapes(*s, op);
     s->k = &k;
     s->index = order;
-    s->slot_begin = slot_begin;
-    s->weights = std::move(weights);
-    s->gpad = gpad;
-    s->out_start = sl.start;
-    s->out_count = sl.count;
-    s->bias = std::move(bias);
     s->macs_per_item = macs;
-    s->out_perm = sl.perm;
-    s->info.op = "linear";
-    s->info.kernel = kernelName("linear", "cs-dense-gather", &k);
-    return s;
+    return wireSlots(std::move(s), "linear");
 }
 
 std::unique_ptr<Step> csSparseInput(const WeightedOp& op, const PackedLayer& pk, const KernelTable& k)

@@ -7,9 +7,6 @@
 #include "datasets/evaluate.h"
 #include "datasets/gsc.h"
 #include "engines/engine.h"
-#ifdef SPARSESCOPE_HAVE_XRT
-#include "fpga/host/xrt_backend.h"
-#endif
 #include "fpga/model/devices.h"
 #include "fpga/model/fpga_sim.h"
 #include "model/model_io.h"
@@ -314,39 +311,14 @@ int cmdBench(const QStringList& args)
     progressDone();
     if (g_cancel)
         return fail("Cancelled; no report written.", RuntimeFailure);
-    // fpga-sim: the wall time above is the C-simulation's; replace time and energy with the model's
-    // figures and say so. xrt: energy from the board's power sensor, integrated over the runs.
+    // fpga-sim: the wall time above is the C-simulation's; the model's figures replace time and
+    // energy (and say so). xrt: energy from the board's power sensor, integrated over the runs.
     bool modelled = false;
-    for (size_t i = 0; i < results.size() && i < engines.size(); ++i) {
-        auto& r = results[i];
-        if (const auto* est = ss::fpga::modelledFigures(engines[i].get()); est && r.ok()) {
-            modelled = true;
-            r.items_per_second = est->items_per_s_instance;
-            const double call_s = est->latency_s + (r.batch - 1) * est->interval_cycles / est->clock_hz;
-            r.latency_p50_ms = r.latency_p90_ms = r.latency_p99_ms = 1e3 * call_s;
-            r.seconds = double(r.items) / std::max(1e-30, r.items_per_second);
-            r.energy_j_per_item = est->energy_j_per_item_instance;
-            r.energy_source = ss::FigureSource::Modelled;
-            r.energy_meter = "fpga-model:" + est->part + " (time, latency and energy modelled; one network instance)";
-            r.isa = "hls-csim";
-            for (auto& l : r.layers)
-                l.seconds_per_item = l.stats.items ? l.stats.seconds / double(l.stats.items) : 0;
-        }
-#ifdef SPARSESCOPE_HAVE_XRT
-        if (device.kind == ss::fpga::DeviceSpec::Kind::Xrt && r.ok()) {
-            const auto [joules, secs] = ss::fpga::xrt_backend::measuredEnergy(engines[i].get());
-            if (joules >= 0 && r.items > 0) {
-                r.energy_j_per_item = joules / double(r.items);
-                r.energy_source = ss::FigureSource::Measured;
-                r.energy_meter = "xrt electrical: board power sampled every 10 ms over " + std::to_string(secs) + " s";
-            }
-        }
-#endif
-    }
+    for (size_t i = 0; i < results.size() && i < engines.size(); ++i)
+        modelled = ss::fpga::applyDeviceFigures(device, engines[i].get(), results[i]) || modelled;
     auto ctx = ss::makeContext(model_path, *model);
     if (modelled)
-        ctx.warnings.push_back("Device " + device.text + ": outputs come from the C-simulated HLS kernels; throughput, latency and energy are MODELLED "
-                               "(docs/fpga-model.md), not measured.");
+        ctx.warnings.push_back(ss::fpga::modelledFiguresWarning(device));
     std::cout << ss::benchToConsole(ctx, results);
     if (p.isSet("json"))
         if (auto s = ss::writeTextFileAtomic(p.value("json").toStdString(), ss::benchToJson(ctx, results).dump(2) + "\n"); !s)

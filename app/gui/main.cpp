@@ -47,6 +47,11 @@ int main(int argc, char** argv)
                  QStringLiteral("PHASE"), QStringLiteral("sum")});
     p.addOption({QStringLiteral("engines"), QStringLiteral("With --screenshot: comma-separated engines to run (default: all)."),
                  QStringLiteral("LIST")});
+    p.addOption({QStringLiteral("device"),
+                 QStringLiteral("With --screenshot --view benchmark: the device to run on (cpu, fpga-sim:u250, fpga-sim:zu3eg, xrt:<index>)."),
+                 QStringLiteral("DEVICE")});
+    p.addOption({QStringLiteral("input"), QStringLiteral("With --screenshot --view visualiser: a WAV clip to feed the network."),
+                 QStringLiteral("WAV")});
     p.process(app);
     if (p.positionalArguments().size() > 1)
         return fail(QStringLiteral("Give at most one MODEL file (see --help)."), 2);
@@ -60,6 +65,8 @@ int main(int argc, char** argv)
         o.file = p.value(QStringLiteral("screenshot"));
         o.view = view;
         o.phase = p.value(QStringLiteral("phase"));
+        o.device = p.value(QStringLiteral("device"));
+        o.input = p.value(QStringLiteral("input"));
         bool ok = false;
         o.bench_seconds = p.value(QStringLiteral("bench-seconds")).toDouble(&ok);
         if (!ok || !(o.bench_seconds >= 0.2) || o.bench_seconds > 600)

@@ -6,6 +6,7 @@
 #include "fpga/host/xrt_backend.h"
 #endif
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -136,6 +137,65 @@ Result<std::unique_ptr<Engine>> createEngineOn(const DeviceSpec& d, const std::s
     (void)xclbin;
     return unsupported("Device '" + d.text + "' is not available: this build has no XRT backend.", d.text);
 #endif
+}
+
+std::vector<std::string> xrtDeviceNames(std::string* why_none)
+{
+    std::vector<std::string> names;
+#ifdef SPARSESCOPE_HAVE_XRT
+    auto devs = xrt_backend::enumerate();
+    if (!devs) {
+        if (why_none)
+            *why_none = devs.message();
+        return names;
+    }
+    for (const auto& info : *devs)
+        names.push_back("xrt:" + std::to_string(info.index));
+    if (names.empty() && why_none)
+        *why_none = "No FPGA found: XRT sees no board on this machine.";
+#else
+    if (why_none)
+        *why_none = "This build has no XRT backend (XRT headers were not found when it was configured).";
+#endif
+    return names;
+}
+
+bool applyDeviceFigures(const DeviceSpec& d, const Engine* e, BenchResult& r)
+{
+    if (!r.ok())
+        return false;
+    if (const auto* est = modelledFigures(e)) {
+        r.items_per_second = est->items_per_s_instance;
+        const double call_s = est->latency_s + (r.batch - 1) * est->interval_cycles / est->clock_hz;
+        r.latency_p50_ms = r.latency_p90_ms = r.latency_p99_ms = 1e3 * call_s;
+        r.seconds = double(r.items) / std::max(1e-30, r.items_per_second);
+        r.energy_j_per_item = est->energy_j_per_item_instance;
+        r.energy_source = FigureSource::Modelled;
+        r.energy_meter = "fpga-model:" + est->part + " (time, latency and energy modelled; one network instance)";
+        r.isa = "hls-csim";
+        for (auto& l : r.layers)
+            l.seconds_per_item = l.stats.items ? l.stats.seconds / double(l.stats.items) : 0;
+        return true;
+    }
+#ifdef SPARSESCOPE_HAVE_XRT
+    if (d.kind == DeviceSpec::Kind::Xrt) {
+        const auto [joules, secs] = xrt_backend::measuredEnergy(e);
+        if (joules >= 0 && r.items > 0) {
+            r.energy_j_per_item = joules / double(r.items);
+            r.energy_source = FigureSource::Measured;
+            r.energy_meter = "xrt electrical: board power sampled every 10 ms over " + std::to_string(secs) + " s";
+        }
+    }
+#else
+    (void)d;
+#endif
+    return false;
+}
+
+std::string modelledFiguresWarning(const DeviceSpec& d)
+{
+    return "Device " + d.text + ": outputs come from the C-simulated HLS kernels; throughput, latency and energy are MODELLED "
+           "(docs/fpga-model.md), not measured.";
 }
 
 } // namespace ss::fpga

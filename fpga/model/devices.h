@@ -2,6 +2,7 @@
 // time/energy), xrt[:index] (a real board through XRT). The CLI and the GUI call only this.
 #pragma once
 
+#include "bench/runner.h"
 #include "engines/engine.h"
 #include "util/status.h"
 
@@ -32,5 +33,18 @@ Status probeDevice(const DeviceSpec& d, const std::string& xclbin);
 
 // The engine `engine` on device d. fpga-sim and xrt run dense, sparse-dense, sparse-sparse and q8.
 Result<std::unique_ptr<Engine>> createEngineOn(const DeviceSpec& d, const std::string& engine, const std::string& xclbin);
+
+// The boards XRT reports, as device names "xrt:0", "xrt:1", ... Empty when there are none; then
+// *why_none (when given) holds the sentence saying why (no XRT backend built, or no board seen).
+std::vector<std::string> xrtDeviceNames(std::string* why_none = nullptr);
+
+// After ss::runBenchmark on device d, shared by `sparsescope-cli bench` and the GUI: on fpga-sim the
+// wall time measured is the C-simulation's, so time, latency and energy are replaced by the model's
+// figures (one network instance; energy_source "modelled"); on xrt the energy comes from the
+// board's power sensor (measured). Returns true when r's figures are now modelled.
+bool applyDeviceFigures(const DeviceSpec& d, const Engine* e, BenchResult& r);
+
+// The warning a report of modelled figures carries (BenchContext::warnings).
+std::string modelledFiguresWarning(const DeviceSpec& d);
 
 } // namespace ss::fpga

@@ -16,8 +16,17 @@
 #include "widgets/modelview.h"
 #include "widgets/visualiserview.h"
 #include "sparsity/explain.h"
+#include "datasets/gsc.h"
+#include "engines/quantised.h"
+#include "fpga/model/devices.h"
+#include "fpga/model/perf_model.h"
+#include "guicore/devicelist.h"
+#include "guicore/fpgaplanmodel.h"
 
 #include <QAbstractItemModelTester>
+#include <QBarSet>
+#include <QComboBox>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QImage>
@@ -132,6 +141,11 @@ private Q_SLOTS:
     void visualiserOpensOnModel();
     void visualiserStepsToEngineNumbers();
     void visualiserScreenshot();
+    void deviceComboListsFpgaSim();
+    void fpgaSimBenchmarkIsModelled();
+    void resourcesChartHasEveryEngine();
+    void visualiserBundledWavReachesSum();
+    void fpgaScreenshot();
 
 private:
     QTemporaryDir dir_;
@@ -685,6 +699,226 @@ void TestGui::visualiserScreenshot()
     QVERIFY(!img.isNull());
     QVERIFY(img.width() >= 800 && img.height() >= 600);
     QVERIFY2(distinctColours(img) > 20, qPrintable(QString::number(distinctColours(img))));
+}
+
+// ---- FPGA devices in the Benchmark view; bundled inputs in the visualiser ------------------------
+
+void TestGui::deviceComboListsFpgaSim()
+{
+    MainWindow w(MainWindow::Options{false, false});
+    QVERIFY(w.openModel(model_path_));
+    BenchmarkView* v = w.benchmarkView();
+    const QStringList ids = v->deviceIds();
+    QCOMPARE(ids.value(0), QStringLiteral("cpu"));
+    QVERIFY(ids.contains(QStringLiteral("fpga-sim:u250")));
+    QVERIFY(ids.contains(QStringLiteral("fpga-sim:zu3eg")));
+    // xrt:<i> exactly for the boards XRT reports; with none, the tooltip says why.
+    std::string why;
+    const auto boards = ss::fpga::xrtDeviceNames(&why);
+    for (const auto& b : boards)
+        QVERIFY(ids.contains(QString::fromStdString(b)));
+    QCOMPARE(int(ids.filter(QStringLiteral("xrt")).size()), int(boards.size()));
+    if (boards.empty())
+        QVERIFY2(v->deviceCombo()->toolTip().contains(QString::fromStdString(why)), qPrintable(v->deviceCombo()->toolTip()));
+    // On an FPGA only the engines with kernels are chosen; csr stays ticked for the CPU.
+    v->setChosenEngines({QStringLiteral("dense"), QStringLiteral("csr"), QStringLiteral("sparse-sparse")});
+    QVERIFY(v->setDevice(QStringLiteral("fpga-sim:zu3eg")));
+    QCOMPARE(v->request().device, QStringLiteral("fpga-sim:zu3eg"));
+    QCOMPARE(v->chosenEngines(), (QStringList{QStringLiteral("dense"), QStringLiteral("sparse-sparse")}));
+    QVERIFY(v->setDevice(QStringLiteral("cpu")));
+    QVERIFY(v->chosenEngines().contains(QStringLiteral("csr")));
+    QVERIFY(!v->setDevice(QStringLiteral("fpga-sim:nope")));
+    // The worker refuses what the CLI refuses, with its sentence.
+    BenchmarkRequest r = request(*loaded_, {QStringLiteral("csr")}, 1.0);
+    r.device = QStringLiteral("fpga-sim:u250");
+    QVERIFY(BenchmarkWorker::check(r).contains(QStringLiteral("no FPGA kernels")));
+    r.device = QStringLiteral("fpga-sim:vu9p");
+    QVERIFY(BenchmarkWorker::check(r).contains(QStringLiteral("Unknown FPGA part")));
+}
+
+void TestGui::fpgaSimBenchmarkIsModelled()
+{
+    BenchmarkController c;
+    QSignalSpy finished(&c, &BenchmarkController::runFinished);
+    QSignalSpy failed(&c, &BenchmarkController::failed);
+    BenchmarkRequest r = request(*loaded_, {QStringLiteral("sparse-sparse")}, 1.0);
+    r.device = QStringLiteral("fpga-sim:zu3eg");
+    QVERIFY(c.start(r));
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() + failed.count() == 1, 180000);
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+    BenchResultModel* m = c.resultModel();
+    QCOMPARE(m->rowCount(), 1);
+    QCOMPARE(m->index(0, 0).data(BenchResultModel::StateRole).toInt(), int(BenchResultModel::Done));
+    QCOMPARE(m->index(0, 0).data(BenchResultModel::EnergySourceRole).toString(), QStringLiteral("modelled"));
+    QCOMPARE(m->index(0, 0).data(BenchResultModel::ThroughputSourceRole).toString(), QStringLiteral("modelled"));
+    QVERIFY(m->index(0, BenchResultModel::ItemsPerSecondColumn).data().toString().contains(QStringLiteral("(modelled)")));
+    QCOMPARE(m->index(0, BenchResultModel::DeviceColumn).data().toString(), QStringLiteral("fpga-sim:zu3eg"));
+
+    // The figures are the model's, as `sparsescope-cli bench --device fpga-sim:zu3eg` reports them.
+    auto net = ss::q8::quantise(*loaded_->model);
+    QVERIFY(net.isOk());
+    const auto est = ss::fpga::estimate(*net, ss::fpga::Variant::SparseSparse, *ss::fpga::findPart("zu3eg"));
+    const ss::BenchResult& res = m->results().front();
+    QCOMPARE(res.items_per_second, est.items_per_s_instance);
+    QCOMPARE(res.energy_j_per_item, est.energy_j_per_item_instance);
+    QCOMPARE(QString::fromStdString(res.isa), QStringLiteral("hls-csim"));
+
+    const auto j = nlohmann::json::parse(c.resultsJson().toStdString());
+    QCOMPARE(QString::fromStdString(j["benchmarks"][0]["energy_source"].get<std::string>()), QStringLiteral("modelled"));
+    bool warned = false;
+    for (const auto& wj : j["context"]["warnings"])
+        warned = warned || QString::fromStdString(wj.get<std::string>()).contains(QStringLiteral("MODELLED"));
+    QVERIFY(warned);
+
+    // The throughput bar is hatched and says so.
+    EngineBarChartView bars(EngineBarChartView::Metric::Throughput);
+    bars.setModel(m);
+    QCOMPARE(int(bars.barSets().size()), 1);
+    QVERIFY(bars.barSets().first()->label().endsWith(QStringLiteral("(modelled)")));
+    QCOMPARE(bars.barSets().first()->brush().style(), Qt::TexturePattern);
+}
+
+void TestGui::resourcesChartHasEveryEngine()
+{
+    MainWindow w(MainWindow::Options{false, false});
+    QVERIFY(w.openModel(model_path_));
+    BenchmarkView* v = w.benchmarkView();
+    const QStringList engines{QStringLiteral("dense"), QStringLiteral("sparse-dense"), QStringLiteral("sparse-sparse")};
+    v->setChosenEngines(engines);
+    QVERIFY(v->setDevice(QStringLiteral("fpga-sim:u250")));
+    FpgaPlanModel* plan = w.controller()->planModel();
+    QAbstractItemModelTester tester(plan, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(plan->engines(), engines);
+    QCOMPARE(v->resourceChart()->categories().size(), engines.size());
+    for (int i = 0; i < engines.size(); ++i)
+        QVERIFY2(v->resourceChart()->categories()[i].startsWith(engines[i] + QLatin1Char(':')), qPrintable(v->resourceChart()->categories()[i]));
+    QVERIFY(v->resourceChart()->chart()->title().contains(QStringLiteral("modelled")));
+    QCOMPARE(v->resourceChart()->barSets().size(), 5); // LUT, FF, BRAM36, URAM, DSP
+    // The numbers of `sparsescope-cli fpga-plan --part u250`.
+    auto net = ss::q8::quantise(*loaded_->model);
+    QVERIFY(net.isOk());
+    const ss::fpga::Part& part = *ss::fpga::findPart("u250");
+    for (int row = 0; row < engines.size(); ++row) {
+        ss::fpga::Variant var;
+        QVERIFY(ss::fpga::variantFromEngine(engines[row].toStdString(), &var));
+        const auto e = ss::fpga::estimate(*net, var, part);
+        QCOMPARE(plan->index(row, FpgaPlanModel::InstancesColumn).data().toInt(), e.instances);
+        QCOMPARE(plan->index(row, FpgaPlanModel::LimitingColumn).data().toString(), QString::fromStdString(e.limiting));
+        QCOMPARE(plan->share(row, FpgaPlanModel::DspColumn), e.instance.dsp / part.total.dsp);
+        QCOMPARE(plan->index(row, FpgaPlanModel::SourceColumn).data().toString(), QStringLiteral("modelled"));
+        // The chart's bars are those shares, in percent (the axis runs bottom-up).
+        QCOMPARE(v->resourceChart()->barSets()[4]->at(int(engines.size()) - 1 - row), 100.0 * e.instance.dsp / part.total.dsp);
+    }
+    // One engine fewer, one entry fewer; the CPU has no resources tab.
+    v->setChosenEngines({QStringLiteral("dense"), QStringLiteral("sparse-sparse")});
+    QCOMPARE(v->resourceChart()->categories().size(), 2);
+    QVERIFY(v->setDevice(QStringLiteral("cpu")));
+    QCOMPARE(plan->rowCount(), 0);
+}
+
+void TestGui::visualiserBundledWavReachesSum()
+{
+    const QStringList bundled = ModelLoader::bundledAudioFiles();
+    QVERIFY2(bundled.size() >= 2, qPrintable(bundled.join(QLatin1Char(','))));
+    for (const QString& f : bundled)
+        QVERIFY2(QFileInfo(f).size() <= 40 * 1024, qPrintable(f));
+    MainWindow w(MainWindow::Options{false, false});
+    QVERIFY(w.openModel(model_path_));
+    w.resize(1400, 900);
+    w.show();
+    w.showView(MainWindow::View::Visualiser);
+    VisualiserView* v = w.visualiserView();
+    const QStringList names = v->inputNames();
+    QCOMPARE(names.first(), QStringLiteral("Random features"));
+    QCOMPARE(names.last(), QStringLiteral("Test clip from dataset…"));
+    const QString wav = bundled.first();
+    const int entry = int(names.indexOf(QStringLiteral("Bundled: ") + QFileInfo(wav).fileName()));
+    QVERIFY(entry > 0);
+    // Choosing the combo entry feeds the clip (as a user would).
+    auto* combo = v->findChildren<QComboBox*>().value(0);
+    for (QComboBox* c : v->findChildren<QComboBox*>())
+        if (c->count() == names.size() && c->itemText(0) == names.first())
+            combo = c;
+    combo->setCurrentIndex(entry);
+    QVERIFY2(v->error().isEmpty(), qPrintable(v->error()));
+    v->jumpTo(VisPhase::Sum);
+    QCOMPARE(v->phase(), VisPhase::Sum);
+    const ss::Model& m = *w.loadedModel()->model;
+    auto features = ss::featuresFromWav(m, wav.toStdString());
+    QVERIFY2(features.isOk(), features.isOk() ? "" : features.message().c_str());
+    const ss::GroupExplanation* got = v->explanation();
+    QVERIFY(got);
+    auto want = ss::explainGroup(m, got->layer_index, got->group, *features, got->oy, got->ox);
+    QVERIFY(want.isOk());
+    QCOMPARE(got->outputs, want->outputs);
+    const QStringList shown = v->canvas()->outputTexts();
+    QCOMPARE(int(shown.size()), want->P);
+    for (int r = 0; r < want->P; ++r)
+        QCOMPARE(shown[r], VisualiserCanvas::number(want->outputs[size_t(r)]));
+    // A dataset folder that is not one is refused with a sentence, and the scene stays.
+    QVERIFY(!v->useTestClip(dir_.filePath(QStringLiteral("no-such-dataset")), 0));
+    QVERIFY(!v->error().isEmpty());
+    QCOMPARE(v->explanation()->outputs, want->outputs);
+
+    // A test clip of a GSC-layout folder (made here from the bundled words): its word is shown and
+    // its features are loadClipFeatures'.
+    const QString gsc = dir_.filePath(QStringLiteral("gsc-mini"));
+    QStringList listed;
+    for (const QString& f : bundled) {
+        const QString word = QFileInfo(f).completeBaseName();
+        QVERIFY(QDir().mkpath(gsc + QLatin1Char('/') + word));
+        QVERIFY(QFile::copy(f, gsc + QLatin1Char('/') + word + QStringLiteral("/speaker1_nohash_0.wav")));
+        listed << word + QStringLiteral("/speaker1_nohash_0.wav");
+    }
+    QFile tl(gsc + QStringLiteral("/testing_list.txt"));
+    QVERIFY(tl.open(QIODevice::WriteOnly));
+    tl.write((listed.join(QLatin1Char('\n')) + QLatin1Char('\n')).toUtf8());
+    tl.close();
+    QFile vl(gsc + QStringLiteral("/validation_list.txt"));
+    QVERIFY(vl.open(QIODevice::WriteOnly));
+    vl.close();
+    auto data = ss::openGsc(gsc.toStdString(), ss::ClassPreset::Commands, m.classes);
+    QVERIFY2(data.isOk(), data.isOk() ? "" : data.message().c_str());
+    const auto& test = data->split(ss::Split::Test);
+    QVERIFY(test.size() >= 2);
+    QVERIFY2(v->useTestClip(gsc, 1), qPrintable(v->error()));
+    QCOMPARE(v->testClipWord(), QString::fromStdString(test[1].word));
+    auto clip = ss::loadClipFeatures(*data, test[1], m.audio);
+    QVERIFY(clip.isOk());
+    auto want_clip = ss::explainGroup(m, got->layer_index, got->group, *clip, got->oy, got->ox);
+    QVERIFY(want_clip.isOk());
+    QCOMPARE(v->explanation()->outputs, want_clip->outputs);
+    QCOMPARE(combo->currentText(), QStringLiteral("Test clip from dataset…"));
+    QVERIFY(!v->useTestClip(gsc, int(test.size())));
+    QVERIFY(v->error().contains(QStringLiteral("out of range")));
+    // The folder is remembered.
+    QSettings settings;
+    v->saveSettings(settings);
+    QCOMPARE(settings.value(QStringLiteral("visualiser/gsc_dir")).toString(), gsc);
+}
+
+void TestGui::fpgaScreenshot()
+{
+    const QString png = dir_.filePath(QStringLiteral("benchmark-fpga.png"));
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(SPARSESCOPE_GUI_EXE),
+            {QStringLiteral("--screenshot"), png, QStringLiteral("--view"), QStringLiteral("benchmark"), QStringLiteral("--device"),
+             QStringLiteral("fpga-sim:zu3eg"), QStringLiteral("--bench-seconds"), QStringLiteral("0.5"), QStringLiteral("--engines"),
+             QStringLiteral("dense,sparse-sparse"), model_path_});
+    QVERIFY(p.waitForFinished(180000));
+    QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0, p.readAllStandardError().constData());
+    QImage img(png);
+    QVERIFY(!img.isNull());
+    QVERIFY2(distinctColours(img) > 20, qPrintable(QString::number(distinctColours(img))));
+    // A device the view does not offer is refused with a sentence.
+    p.start(QStringLiteral(SPARSESCOPE_GUI_EXE), {QStringLiteral("--screenshot"), png, QStringLiteral("--view"), QStringLiteral("benchmark"),
+                                                  QStringLiteral("--device"), QStringLiteral("fpga-sim:nope"), model_path_});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 1);
+    QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(QStringLiteral("does not offer the device")));
 }
 
 QTEST_MAIN(TestGui)

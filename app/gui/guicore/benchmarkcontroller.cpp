@@ -2,6 +2,7 @@
 
 #include "guicore/benchresultmodel.h"
 #include "guicore/format.h"
+#include "guicore/fpgaplanmodel.h"
 #include "guicore/layerbenchmodel.h"
 #include "guicore/throughputseriesmodel.h"
 #include "report/report.h"
@@ -17,6 +18,7 @@ BenchmarkController::BenchmarkController(QObject* parent)
     , worker_(new BenchmarkWorker)
     , results_(new BenchResultModel(this))
     , layers_(new LayerBenchModel(this))
+    , plan_(new FpgaPlanModel(this))
 {
     qRegisterMetaType<ss::BenchProgress>();
     qRegisterMetaType<gui::BenchmarkOutcome>();

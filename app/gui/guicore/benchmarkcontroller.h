@@ -12,6 +12,7 @@
 namespace gui {
 
 class BenchResultModel;
+class FpgaPlanModel;
 class LayerBenchModel;
 class ThroughputSeriesModel;
 
@@ -31,6 +32,8 @@ public:
 
     BenchResultModel* resultModel() const { return results_; }
     LayerBenchModel* layerModel() const { return layers_; }
+    // FPGA resources of the chosen engines on an FPGA device's part (modelled; empty for cpu).
+    FpgaPlanModel* planModel() const { return plan_; }
     // One series per engine of the current run, in the request's order.
     const QList<ThroughputSeriesModel*>& seriesModels() const { return series_; }
     ThroughputSeriesModel* seriesModel(const QString& engine) const;
@@ -74,6 +77,7 @@ private:
     BenchmarkWorker* worker_ = nullptr; // lives in thread_
     BenchResultModel* results_;
     LayerBenchModel* layers_;
+    FpgaPlanModel* plan_;
     QList<ThroughputSeriesModel*> series_;
     struct PlotMark {
         qint64 items = 0;

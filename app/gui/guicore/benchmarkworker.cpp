@@ -1,6 +1,8 @@
 #include "guicore/benchmarkworker.h"
 
 #include "engines/engine.h"
+#include "fpga/model/devices.h"
+#include "fpga/model/perf_model.h"
 #include "guicore/format.h"
 
 #include <algorithm>
@@ -19,11 +21,18 @@ QString BenchmarkWorker::check(const BenchmarkRequest& r)
         return tr("No model is loaded; open one first (Ctrl+O).");
     if (r.engines.isEmpty())
         return tr("No engine is chosen; tick at least one.");
-    if (r.device != QLatin1String("cpu"))
-        return tr("Device '%1' is not available in this build (only 'cpu').").arg(r.device);
-    for (const QString& e : r.engines)
+    // The same parsing and probing as `sparsescope-cli bench --device`.
+    auto device = ss::fpga::parseDevice(r.device.toStdString());
+    if (!device)
+        return qs(device.message());
+    if (auto s = ss::fpga::probeDevice(*device, r.xclbin.toStdString()); !s)
+        return qs(s.message());
+    for (const QString& e : r.engines) {
         if (!ss::findEngine(e.toStdString()))
             return qs(ss::parseEngineList(e.toStdString()).message());
+        if (device->kind != ss::fpga::DeviceSpec::Kind::Cpu && !engineRunsOn(e, r.device))
+            return tr("Engine '%1' has no FPGA kernels; on %2 use dense, sparse-dense or sparse-sparse.").arg(e, r.device);
+    }
     if (r.threads < 1 || r.threads > 256)
         return tr("The thread count must be from 1 to 256 (got %1).").arg(r.threads);
     if (r.batch < 1 || r.batch > 4096)
@@ -35,6 +44,17 @@ QString BenchmarkWorker::check(const BenchmarkRequest& r)
     return {};
 }
 
+bool BenchmarkWorker::engineRunsOn(const QString& engine, const QString& device)
+{
+    auto d = ss::fpga::parseDevice(device.toStdString());
+    if (!d)
+        return false;
+    if (d->kind == ss::fpga::DeviceSpec::Kind::Cpu)
+        return ss::findEngine(engine.toStdString()) != nullptr;
+    ss::fpga::Variant v;
+    return ss::fpga::variantFromEngine(engine.toStdString(), &v);
+}
+
 void BenchmarkWorker::run(const gui::BenchmarkRequest& request)
 {
     if (const QString why = check(request); !why.isEmpty()) {
@@ -42,6 +62,7 @@ void BenchmarkWorker::run(const gui::BenchmarkRequest& request)
         return;
     }
     const ss::Model& model = *request.model;
+    const ss::fpga::DeviceSpec device = *ss::fpga::parseDevice(request.device.toStdString()); // check() parsed it
 
     // Prepare every engine before any runs (packing, routes, buffers), as the CLI does.
     ss::EngineOptions options;
@@ -55,9 +76,17 @@ void BenchmarkWorker::run(const gui::BenchmarkRequest& request)
             return;
         }
         Q_EMIT preparing(name);
-        auto engine = ss::createEngine(name.toStdString());
+        // The same call as the CLI: cpu engines, C-simulated kernels (fpga-sim) or a board (xrt).
+        auto made = ss::fpga::createEngineOn(device, name.toStdString(), request.xclbin.toStdString());
+        if (!made) {
+            Q_EMIT failed(qs(made.message()));
+            return;
+        }
+        std::unique_ptr<ss::Engine> engine = std::move(*made);
         if (auto s = engine->prepare(model, options); !s) {
-            Q_EMIT failed(tr("Engine '%1' cannot run this model: %2").arg(name, qs(s.message())));
+            Q_EMIT failed(device.kind == ss::fpga::DeviceSpec::Kind::Cpu
+                              ? tr("Engine '%1' cannot run this model: %2").arg(name, qs(s.message()))
+                              : tr("Engine '%1' cannot run this model on %2: %3").arg(name, request.device, qs(s.message())));
             return;
         }
         targets.push_back({name.toStdString(), request.device.toStdString(), engine.get()});
@@ -85,6 +114,12 @@ void BenchmarkWorker::run(const gui::BenchmarkRequest& request)
                                        [this](const ss::BenchProgress& p) { Q_EMIT progress(p); }, &cancel_);
     outcome.cancelled = cancel_.load();
     outcome.context = ss::makeContext(request.model_path.toStdString(), model);
+    // fpga-sim: the model's time and energy replace the C-simulation's wall time (as the CLI does).
+    bool modelled = false;
+    for (size_t i = 0; i < outcome.results.size() && i < engines.size(); ++i)
+        modelled = ss::fpga::applyDeviceFigures(device, engines[i].get(), outcome.results[i]) || modelled;
+    if (modelled)
+        outcome.context.warnings.push_back(ss::fpga::modelledFiguresWarning(device));
     Q_EMIT finished(outcome);
 }
 

@@ -22,7 +22,8 @@ struct BenchmarkRequest {
     std::shared_ptr<const ss::Model> model; // read-only; shared with the GUI thread
     QString model_path;                     // recorded in the report's context
     QStringList engines;                    // registry names, in display order
-    QString device = QStringLiteral("cpu");
+    QString device = QStringLiteral("cpu"); // as the CLI's --device: cpu, fpga-sim:<part>, xrt:<index>
+    QString xclbin;                         // kernels for an xrt device
     int threads = 1;
     int batch = 1;
     double seconds = 3.0;                   // measured run time per engine
@@ -50,6 +51,8 @@ public:
 
     // Checks a request without running it: the sentence saying what is wrong, or "" when it can run.
     static QString check(const BenchmarkRequest& request);
+    // The engine can run on the device (FPGA devices run dense, sparse-dense and sparse-sparse).
+    static bool engineRunsOn(const QString& engine, const QString& device);
 
 public Q_SLOTS:
     // Blocks this (the worker's) thread for the length of the run. Emits either finished() or failed().

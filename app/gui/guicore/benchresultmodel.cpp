@@ -144,7 +144,10 @@ QString BenchResultModel::columnDescription(int column)
         return tr("Energy per inference. 'estimated' figures are process CPU time × an assumed power per core, "
                   "not measurements.");
     case EnergySourceColumn: return tr("Where the energy figure comes from: measured (RAPL), modelled or estimated.");
-    case IsaColumn: return tr("The instruction set of the kernels the engine ran (scalar, avx2, avx512, libtorch).");
+    case IsaColumn: return tr("The instruction set of the kernels the engine ran (scalar, avx2, avx512, libtorch; hls-csim: the "
+                              "C-simulated FPGA kernels).");
+    case DeviceColumn:
+        return tr("Where the engine ran: cpu, a simulated FPGA (fpga-sim: throughput, latency and energy MODELLED) or a board (xrt).");
     default: return {};
     }
 }
@@ -174,8 +177,14 @@ QVariant BenchResultModel::headerData(int section, Qt::Orientation orientation, 
     case EnergyColumn: return tr("Energy/item");
     case EnergySourceColumn: return tr("Energy source");
     case IsaColumn: return tr("ISA");
+    case DeviceColumn: return tr("Device");
     default: return {};
     }
+}
+
+bool BenchResultModel::timeModelled(const ss::BenchResult& r)
+{
+    return r.energy_source == ss::FigureSource::Modelled && r.device.rfind("fpga-sim:", 0) == 0;
 }
 
 QVariant BenchResultModel::rawValue(int row, int column) const
@@ -222,17 +231,22 @@ QString BenchResultModel::display(int row, int column) const
     case StatusColumn: return stateName(r.state);
     case EnergySourceColumn: return b ? QString::fromLatin1(ss::sourceName(b->energy_source)) : QString();
     case IsaColumn: return b ? qs(b->isa) : QString();
+    case DeviceColumn: return b ? qs(b->device) : QString();
     default: break;
     }
     const QVariant v = rawValue(row, column);
+    // fpga-sim: a network that does not fit the part has no modelled throughput or energy.
+    if (b && timeModelled(*b) && !(b->items_per_second > 0) && (column == ItemsPerSecondColumn || column == EnergyColumn))
+        return tr("does not fit (modelled)");
     if (!v.isValid())
         return column == SpeedupColumn || column == PercentOfBoundColumn ? (b ? QStringLiteral("–") : QString()) : QString();
     const double x = v.toDouble();
     switch (column) {
-    case ItemsPerSecondColumn: return QString::number(x, 'f', x >= 1000 ? 0 : 1);
+    case ItemsPerSecondColumn:
+        return QString::number(x, 'f', x >= 1000 ? 0 : 1) + (b && timeModelled(*b) ? tr(" (modelled)") : QString());
     case SpeedupColumn: return times(x) + (r.state == Cancelled ? tr(" (partial)") : QString());
     case LatencyP50Column:
-    case LatencyP99Column: return QString::number(x, 'f', 3);
+    case LatencyP99Column: return QString::number(x, 'f', 3) + (b && timeModelled(*b) ? tr(" (modelled)") : QString());
     case MacsExecutedColumn:
     case MacsBoundColumn: return humanCount(x);
     case BoundSpeedupColumn: return times(x);
@@ -253,6 +267,11 @@ QString BenchResultModel::toolTip(const Row& r, int column) const
     if (b && (column == EnergyColumn || column == EnergySourceColumn) && !b->energy_meter.empty())
         return tr("%1 figure from %2.").arg(QLatin1String(ss::sourceName(b->energy_source)), qs(b->energy_meter)) +
                QLatin1Char('\n') + columnDescription(column);
+    if (b && timeModelled(*b) && (column == ItemsPerSecondColumn || column == LatencyP50Column || column == LatencyP99Column ||
+                                  column == SpeedupColumn || column == DeviceColumn))
+        return tr("Modelled by %1, not measured: the run executed the C-simulated kernels, whose wall time says nothing "
+                  "about the FPGA.").arg(qs(b->energy_meter)) +
+               QLatin1Char('\n') + columnDescription(column);
     if (column == SpeedupColumn && !b && r.state != Waiting)
         return tr("Live: this engine's average throughput so far over dense's.");
     return columnDescription(column);
@@ -268,7 +287,7 @@ QVariant BenchResultModel::data(const QModelIndex& index, int role) const
     case Qt::DisplayRole: return display(index.row(), c);
     case Qt::ToolTipRole: return toolTip(r, c);
     case Qt::TextAlignmentRole:
-        return c == EngineColumn || c == StatusColumn || c == EnergySourceColumn || c == IsaColumn
+        return c == EngineColumn || c == StatusColumn || c == EnergySourceColumn || c == IsaColumn || c == DeviceColumn
                    ? QVariant(int(Qt::AlignLeft | Qt::AlignVCenter))
                    : QVariant(int(Qt::AlignRight | Qt::AlignVCenter));
     case RawValueRole: return rawValue(index.row(), c);
@@ -281,6 +300,10 @@ QVariant BenchResultModel::data(const QModelIndex& index, int role) const
     case EnergyEstimatedRole: {
         const ss::BenchResult* b = finalResult(r);
         return b ? QVariant(b->energy_source != ss::FigureSource::Measured) : QVariant(); // unknown until the run ends
+    }
+    case ThroughputSourceRole: {
+        const ss::BenchResult* b = finalResult(r);
+        return b ? QVariant(timeModelled(*b) ? QStringLiteral("modelled") : QStringLiteral("measured")) : QVariant();
     }
     default: return {};
     }

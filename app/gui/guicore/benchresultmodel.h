@@ -29,6 +29,7 @@ public:
         EnergyColumn,           // joules per item
         EnergySourceColumn,     // measured / estimated / modelled
         IsaColumn,
+        DeviceColumn,           // cpu, fpga-sim:<part>, xrt:<index>
         ColumnCount
     };
     Q_ENUM(Columns)
@@ -39,6 +40,7 @@ public:
         StateRole,                       // int: State
         EnergySourceRole,                // QString: "measured", "estimated", "modelled" (final rows only)
         EnergyEstimatedRole,             // bool: the energy figure is not a measurement (final rows only)
+        ThroughputSourceRole,            // QString: "measured" or "modelled" (fpga-sim; final rows only)
     };
     Q_ENUM(Roles)
 
@@ -70,6 +72,8 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     static QString columnDescription(int column);
+    // Throughput and latency of r come from the FPGA model, not a clock (fpga-sim devices).
+    static bool timeModelled(const ss::BenchResult& r);
     static QString stateName(State s);
 
 private:

@@ -61,6 +61,27 @@ QStringList ModelLoader::defaultModelCandidates()
     return c;
 }
 
+QStringList ModelLoader::bundledAudioFiles()
+{
+    QStringList dirs;
+    if (QCoreApplication::instance())
+        dirs << QDir::cleanPath(QCoreApplication::applicationDirPath() + QStringLiteral("/../share/sparsescope/audio"));
+    const QString src = QStringLiteral(SPARSESCOPE_SOURCE_DIR);
+    if (!src.isEmpty())
+        dirs << QDir::cleanPath(src + QStringLiteral("/resources/audio"));
+    for (const QString& d : dirs) {
+        const QDir dir(d);
+        const QStringList names = dir.entryList({QStringLiteral("*.wav")}, QDir::Files, QDir::Name);
+        if (names.isEmpty())
+            continue;
+        QStringList out;
+        for (const QString& n : names)
+            out << dir.absoluteFilePath(n);
+        return out;
+    }
+    return {};
+}
+
 QString ModelLoader::defaultModelPath()
 {
     for (const QString& p : defaultModelCandidates())

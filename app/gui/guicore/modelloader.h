@@ -44,6 +44,9 @@ public:
     static QStringList defaultModelCandidates();
     // The first candidate that exists, or an empty string.
     static QString defaultModelPath();
+    // The bundled spoken-word WAVs (resources/audio) for the visualiser's input, from the first
+    // folder that has any: the installed share/sparsescope/audio, then the source tree's.
+    static QStringList bundledAudioFiles();
 };
 
 // What a reader must know before trusting the figures but that does not make the model unusable

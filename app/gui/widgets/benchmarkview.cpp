@@ -4,6 +4,8 @@
 #include "engines/engine.h"
 #include "guicore/benchmarkcontroller.h"
 #include "guicore/benchresultmodel.h"
+#include "guicore/devicelist.h"
+#include "guicore/fpgaplanmodel.h"
 #include "guicore/format.h"
 #include "guicore/layerbenchmodel.h"
 #include "guicore/modelloader.h"
@@ -77,6 +79,9 @@ BenchmarkView::BenchmarkView(BenchmarkController* controller, QWidget* parent)
     , vsplit_(new QSplitter(Qt::Vertical, this))
     , charts_split_(new QSplitter(Qt::Horizontal, this))
     , tables_(new QTabWidget(this))
+    , resources_chart_(new ResourceChartView(this))
+    , resources_table_(makeTable(this))
+    , resources_page_(new QWidget(this))
 {
     const ss::CpuInfo& cpu = ss::cpuInfo();
 
@@ -113,8 +118,17 @@ BenchmarkView::BenchmarkView(BenchmarkController* controller, QWidget* parent)
         params->addWidget(w);
         params->addSpacing(8);
     };
-    device_->addItem(tr("CPU"), QStringLiteral("cpu"));
-    add(tr("&Device:"), device_, tr("Where the engines run. This build runs on the CPU (FPGA devices are not built)."));
+    // The CLI's devices (fpga/model/devices.h): the same names, the same engines behind them.
+    QString xrt_note;
+    for (const DeviceChoice& d : benchmarkDevices(&xrt_note)) {
+        device_->addItem(d.label, d.id);
+        device_->setItemData(device_->count() - 1, d.tooltip, Qt::ToolTipRole);
+    }
+    add(tr("&Device:"), device_,
+        tr("Where the engines run: the CPU, a simulated FPGA (fpga-sim: outputs from the C-simulated kernels, time, energy "
+           "and resources MODELLED) or a board through XRT.") +
+            (xrt_note.isEmpty() ? QString() : tr("\nNo xrt device is listed: %1").arg(xrt_note)));
+    device_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     threads_->setRange(1, std::max(1, cpu.logical_cores));
     threads_->setValue(1);
     add(tr("&Threads:"), threads_, tr("Threads per engine (this CPU has %1 logical cores).").arg(cpu.logical_cores));
@@ -195,6 +209,23 @@ BenchmarkView::BenchmarkView(BenchmarkController* controller, QWidget* parent)
     lg->addWidget(layer_table_);
     tables_->addTab(layers_page, tr("Per layer"));
     tables_->setTabToolTip(1, tr("One engine's layers: MACs executed, the bound a·w (a measured) and the achieved fraction of the bound."));
+    // FPGA resources (fpga devices only): chart and table of the same plan model.
+    auto* rh = new QHBoxLayout(resources_page_);
+    rh->setContentsMargins(4, 4, 4, 4);
+    auto* res_split = new QSplitter(Qt::Horizontal, resources_page_);
+    resources_chart_->setModel(controller_->planModel());
+    resources_table_->setModel(controller_->planModel());
+    res_split->addWidget(resources_chart_);
+    res_split->addWidget(resources_table_);
+    res_split->setStretchFactor(0, 2);
+    res_split->setStretchFactor(1, 3);
+    res_split->setChildrenCollapsible(false);
+    res_split->setSizes({620, 780});
+    rh->addWidget(res_split);
+    tables_->addTab(resources_page_, tr("FPGA resources (modelled)"));
+    tables_->setTabToolTip(2, tr("Per engine on the FPGA part: one instance's LUT, FF, BRAM, URAM and DSP as a share of the part, "
+                                 "instances per chip and the limiting resource — modelled, as sparsescope-cli fpga-plan prints."));
+    connect(controller_->planModel(), &QAbstractItemModel::modelReset, this, [this] { resources_table_->resizeColumnsToContents(); });
 
     auto* tables_page = new QWidget(this);
     auto* tv = new QVBoxLayout(tables_page);
@@ -232,8 +263,67 @@ BenchmarkView::BenchmarkView(BenchmarkController* controller, QWidget* parent)
             controller_->layerModel()->setEngine(e);
         layer_table_->resizeColumnsToContents();
     });
+    connect(device_, &QComboBox::currentIndexChanged, this, &BenchmarkView::onDeviceChanged);
+    for (QCheckBox* b : engine_boxes_)
+        connect(b, &QCheckBox::toggled, this, &BenchmarkView::updatePlan);
+    onDeviceChanged();
     updateSpeedup();
     updateEnabled();
+}
+
+QString BenchmarkView::device() const { return device_->currentData().toString(); }
+
+QStringList BenchmarkView::deviceIds() const
+{
+    QStringList l;
+    for (int i = 0; i < device_->count(); ++i)
+        l << device_->itemData(i).toString();
+    return l;
+}
+
+bool BenchmarkView::setDevice(const QString& device)
+{
+    const int i = device_->findData(device);
+    if (i < 0)
+        return false;
+    device_->setCurrentIndex(i);
+    return true;
+}
+
+void BenchmarkView::showResources()
+{
+    if (tables_->isTabVisible(tables_->indexOf(resources_page_)))
+        tables_->setCurrentWidget(resources_page_);
+}
+
+void BenchmarkView::onDeviceChanged()
+{
+    const QString d = device();
+    const bool fpga = !fpgaPartOf(d).isEmpty();
+    // FPGA devices run the engines that have kernels; the others stay ticked for the CPU.
+    for (auto it = engine_boxes_.begin(); it != engine_boxes_.end(); ++it) {
+        const bool runs = BenchmarkWorker::engineRunsOn(it.key(), d);
+        it.value()->setProperty("runsOnDevice", runs);
+        const ss::EngineInfo* info = ss::findEngine(it.key().toStdString());
+        const QString summary = info ? qs(info->summary) : it.key();
+        it.value()->setToolTip(runs ? summary : tr("%1\nNot on %2: it has no FPGA kernels (dense, sparse-dense and sparse-sparse do).").arg(summary, d));
+    }
+    const int tab = tables_->indexOf(resources_page_);
+    tables_->setTabVisible(tab, fpga);
+    line_->chart()->setTitle(fpga && d.startsWith(QLatin1String("fpga-sim:"))
+                                 ? tr("Throughput over time (C-simulation speed; final figures are modelled)")
+                                 : tr("Throughput over time"));
+    updatePlan();
+    updateEnabled();
+}
+
+void BenchmarkView::updatePlan()
+{
+    const QString part = fpgaPartOf(device());
+    if (part.isEmpty() || !model_)
+        controller_->planModel()->clear();
+    else
+        controller_->planModel()->setPlan(model_, part, chosenEngines());
 }
 
 void BenchmarkView::setActions(QAction* run, QAction* stop, QAction* copy, QAction* save)
@@ -248,6 +338,7 @@ void BenchmarkView::setLoadedModel(const LoadedModel* loaded)
 {
     model_ = loaded ? loaded->model : nullptr;
     model_path_ = loaded ? loaded->path : QString();
+    updatePlan();
     if (!controller_->isRunning())
         status_->setText(model_ ? tr("Ready: %1.").arg(qs(model_->name)) : tr("Open a model (Ctrl+O) to run a benchmark."));
     updateEnabled();
@@ -258,7 +349,7 @@ QStringList BenchmarkView::chosenEngines() const
     QStringList l;
     // In registry order (dense first), so the baseline's line and bar come first.
     for (const std::string& name : ss::engineNames(true))
-        if (QCheckBox* b = engine_boxes_.value(qs(name)); b && b->isChecked())
+        if (QCheckBox* b = engine_boxes_.value(qs(name)); b && b->isChecked() && b->property("runsOnDevice").toBool())
             l << qs(name);
     return l;
 }
@@ -293,7 +384,7 @@ void BenchmarkView::updateEnabled()
 {
     const bool running = controller_->isRunning();
     for (QCheckBox* b : engine_boxes_)
-        b->setEnabled(!running);
+        b->setEnabled(!running && b->property("runsOnDevice").toBool());
     for (QWidget* w : {static_cast<QWidget*>(device_), static_cast<QWidget*>(threads_), static_cast<QWidget*>(batch_),
                        static_cast<QWidget*>(seconds_), static_cast<QWidget*>(isa_)})
         w->setEnabled(!running);
@@ -344,6 +435,12 @@ void BenchmarkView::updateSpeedup()
         speedup_->setText(tr("Speed-up vs dense: add dense to the run to compare against it."));
         return;
     }
+    const int dense_row = m->rowOf(QStringLiteral("dense"));
+    if (m->hasFinalResults() && m->index(dense_row, BenchResultModel::ItemsPerSecondColumn).data().toString() == tr("does not fit (modelled)")) {
+        speedup_->setText(tr("Speed-up vs dense: dense does not fit %1 (modelled), so there is nothing to compare against; "
+                             "see the FPGA resources tab.").arg(qs(m->results().front().device).toHtmlEscaped()));
+        return;
+    }
     QStringList parts;
     for (int row = 0; row < m->rowCount(); ++row) {
         const QString engine = m->index(row, BenchResultModel::EngineColumn).data().toString();
@@ -360,18 +457,25 @@ void BenchmarkView::updateSpeedup()
     }
     const bool final = m->hasFinalResults();
     const bool stopped = m->index(0, 0).data(BenchResultModel::StateRole).toInt() == BenchResultModel::Cancelled;
+    const bool modelled = final && !m->results().empty() && BenchResultModel::timeModelled(m->results().front());
     speedup_->setText((!final ? tr("Speed-up vs dense (live): ")
+                       : modelled ? tr("Speed-up vs dense (modelled, one instance each): ")
                               : (stopped ? tr("Speed-up vs dense (stopped: partial figures): ") : tr("Speed-up vs dense: "))) +
                       (parts.isEmpty() ? tr("only dense is in the run.") : parts.join(QStringLiteral(" &nbsp;·&nbsp; "))));
 }
 
 void BenchmarkView::saveSettings(QSettings& s) const
 {
-    s.setValue(QStringLiteral("bench/engines"), chosenEngines());
+    QStringList ticked; // every ticked box, also those the current device does not run
+    for (auto it = engine_boxes_.begin(); it != engine_boxes_.end(); ++it)
+        if (it.value()->isChecked())
+            ticked << it.key();
+    s.setValue(QStringLiteral("bench/engines"), ticked);
     s.setValue(QStringLiteral("bench/threads"), threads_->value());
     s.setValue(QStringLiteral("bench/batch"), batch_->value());
     s.setValue(QStringLiteral("bench/seconds"), seconds_->value());
     s.setValue(QStringLiteral("bench/isa"), isa_->currentData().toString());
+    s.setValue(QStringLiteral("bench/device"), device());
     s.setValue(QStringLiteral("bench/vsplit"), vsplit_->saveState());
     s.setValue(QStringLiteral("bench/charts_split"), charts_split_->saveState());
     s.setValue(QStringLiteral("bench/tables_tab"), tables_->currentIndex());
@@ -384,6 +488,7 @@ void BenchmarkView::restoreSettings(const QSettings& s)
     threads_->setValue(s.value(QStringLiteral("bench/threads"), threads_->value()).toInt());
     batch_->setValue(s.value(QStringLiteral("bench/batch"), batch_->value()).toInt());
     seconds_->setValue(s.value(QStringLiteral("bench/seconds"), seconds_->value()).toDouble());
+    setDevice(s.value(QStringLiteral("bench/device"), device()).toString()); // a board gone since is not chosen
     const int isa = isa_->findData(s.value(QStringLiteral("bench/isa")).toString());
     if (isa >= 0)
         isa_->setCurrentIndex(isa);

@@ -25,6 +25,7 @@ namespace gui {
 
 class BenchmarkController;
 class EngineBarChartView;
+class ResourceChartView;
 class ThroughputChartView;
 struct LoadedModel;
 
@@ -44,6 +45,12 @@ public:
     void setSeconds(double seconds);
     void setThreads(int threads);
     void setBatch(int batch);
+    // Chooses a device by its --device name; false when the combo does not offer it.
+    bool setDevice(const QString& device);
+    QString device() const;
+    QStringList deviceIds() const; // what the Device combo offers
+    // Shows the FPGA resources tab (when the device is an FPGA).
+    void showResources();
     bool canStart() const;
 
     void saveSettings(QSettings& settings) const;
@@ -55,6 +62,9 @@ public:
     QTableView* resultTable() const { return result_table_; }
     QTableView* layerTable() const { return layer_table_; }
     QLabel* speedupLabel() const { return speedup_; }
+    ResourceChartView* resourceChart() const { return resources_chart_; }
+    QTableView* resourceTable() const { return resources_table_; }
+    QComboBox* deviceCombo() const { return device_; }
 
 Q_SIGNALS:
     void canStartChanged(bool can);
@@ -65,6 +75,8 @@ private:
     void onResultsChanged();
     void updateSpeedup();
     void updateEnabled();
+    void onDeviceChanged();
+    void updatePlan();
 
     BenchmarkController* controller_;
     std::shared_ptr<const ss::Model> model_;
@@ -92,6 +104,9 @@ private:
     QSplitter* vsplit_;
     QSplitter* charts_split_;
     QTabWidget* tables_;
+    ResourceChartView* resources_chart_;
+    QTableView* resources_table_;
+    QWidget* resources_page_;
 };
 
 } // namespace gui

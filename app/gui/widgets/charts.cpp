@@ -2,6 +2,7 @@
 
 #include "guicore/benchresultmodel.h"
 #include "guicore/format.h"
+#include "guicore/fpgaplanmodel.h"
 #include "guicore/throughputseriesmodel.h"
 #include "widgets/enginecolors.h"
 
@@ -12,6 +13,7 @@
 #include <QLegend>
 #include <QLineSeries>
 #include <QPainter>
+#include <QHorizontalBarSeries>
 #include <QHorizontalStackedBarSeries>
 #include <QToolTip>
 #include <QVXYModelMapper>
@@ -254,7 +256,7 @@ void EngineBarChartView::rebuild()
         sets_.append(set);
         series_->append(set);
     }
-    if (metric_ == Metric::Energy && n > 0) {
+    if (n > 0) { // legend keys: solid = measured, hatched = estimated or modelled
         const QColor key(0x70, 0x70, 0x70);
         key_measured_ = new QBarSet(tr("measured"));
         key_measured_->setBrush(key);
@@ -299,6 +301,16 @@ void EngineBarChartView::refresh()
             set->replace(categoryOf(row), v);
         QString label = engine;
         QBrush brush(color);
+        if (metric_ == Metric::Throughput) {
+            // fpga-sim: the bar is the FPGA model's figure, not a clock's.
+            const QVariant source = model_->index(row, 0).data(BenchResultModel::ThroughputSourceRole);
+            if (source.toString() == QLatin1String("modelled")) {
+                if (!not_measured.contains(source.toString()))
+                    not_measured << source.toString();
+                label += tr(" (modelled)");
+                brush = hatchedBrush(color);
+            }
+        }
         if (metric_ == Metric::Energy) {
             const QVariant source = model_->index(row, 0).data(BenchResultModel::EnergySourceRole);
             if (source.isValid()) {
@@ -317,6 +329,16 @@ void EngineBarChartView::refresh()
         set->setPen(QPen(color.darker(120), 1));
     }
     setNiceMax(y_, max_v);
+    if (metric_ == Metric::Throughput) {
+        chart()->setTitle(not_measured.isEmpty() ? tr("Throughput") : tr("Throughput (modelled)"));
+        // The category axis names the engines; with modelled bars the legend keys the hatching.
+        chart()->legend()->setVisible(!not_measured.isEmpty());
+        for (QLegendMarker* marker : chart()->legend()->markers(series_))
+            if (auto* bm = qobject_cast<QBarLegendMarker*>(marker))
+                bm->setVisible(bm->barset() == key_estimated_);
+        if (key_estimated_ && !not_measured.isEmpty())
+            key_estimated_->setLabel(tr("modelled (not measured)"));
+    }
     if (metric_ == Metric::Energy) {
         bool any_measured = false;
         for (int row = 0; row < sets_.size(); ++row) {
@@ -337,6 +359,108 @@ void EngineBarChartView::refresh()
             key_estimated_->setLabel(tr("%1 (not measured)").arg(not_measured.join(QLatin1Char('/'))));
         chart()->setTitle(any_energy ? tr("Energy per inference") : tr("Energy per inference (when the run ends)"));
     }
+}
+
+// ---- ResourceChartView ------------------------------------------------------------------------
+
+ResourceChartView::ResourceChartView(QWidget* parent)
+    : QChartView(parent)
+    , series_(new QHorizontalBarSeries(this))
+    , categories_(new QBarCategoryAxis(this))
+    , share_(new QValueAxis(this))
+{
+    QChart* c = makeChart(tr("FPGA resources per network instance (modelled)"));
+    setChart(c);
+    setRenderHint(QPainter::Antialiasing);
+    c->addSeries(series_);
+    c->addAxis(categories_, Qt::AlignLeft);
+    c->addAxis(share_, Qt::AlignBottom);
+    series_->attachAxis(categories_);
+    series_->attachAxis(share_);
+    series_->setBarWidth(0.8);
+    share_->setTitleText(tr("% of the part, one instance"));
+    share_->setLabelFormat(QStringLiteral("%.3g"));
+    share_->setRange(0, 1);
+    c->legend()->setAlignment(Qt::AlignBottom);
+    setToolTip(tr("From the analytical FPGA model (docs/fpga-model.md; the numbers of sparsescope-cli fpga-plan), not "
+                  "measured: each resource of one network instance as a share of the part, and how many instances fit "
+                  "the chip under the utilisation limit."));
+    // One colour per resource (engine colours are for engines).
+    const QList<QPair<int, QColor>> resources = {{FpgaPlanModel::LutColumn, QColor(0x4e, 0x79, 0xa7)},
+                                                 {FpgaPlanModel::FfColumn, QColor(0x76, 0xb7, 0xb2)},
+                                                 {FpgaPlanModel::BramColumn, QColor(0xf2, 0x8e, 0x2b)},
+                                                 {FpgaPlanModel::UramColumn, QColor(0xed, 0xc9, 0x48)},
+                                                 {FpgaPlanModel::DspColumn, QColor(0xe1, 0x57, 0x59)}};
+    for (const auto& [column, color] : resources) {
+        auto* set = new QBarSet(FpgaPlanModel::resourceName(column));
+        set->setBrush(color);
+        set->setPen(QPen(color.darker(130), 1));
+        sets_.append(set);
+        series_->append(set);
+    }
+    connect(series_, &QAbstractBarSeries::hovered, this, [this](bool on, int index, QBarSet* set) {
+        if (!on || !model_) {
+            QToolTip::hideText();
+            return;
+        }
+        const int row = int(model_->rowCount()) - 1 - index;
+        QToolTip::showText(QCursor::pos(), QStringLiteral("%1 %2: %3 of the part\n%4")
+                                               .arg(categories_->at(index), set->label(), percent(set->at(index) / 100.0),
+                                                    model_->index(row, 0).data(Qt::ToolTipRole).toString()));
+    });
+    setMinimumSize(260, 200);
+}
+
+void ResourceChartView::setModel(FpgaPlanModel* model)
+{
+    if (model_)
+        disconnect(model_, nullptr, this, nullptr);
+    model_ = model;
+    if (model_)
+        connect(model_, &QAbstractItemModel::modelReset, this, &ResourceChartView::rebuild);
+    rebuild();
+}
+
+QStringList ResourceChartView::categories() const
+{
+    QStringList l = categories_->categories();
+    std::reverse(l.begin(), l.end()); // the axis runs bottom-up
+    return l;
+}
+
+void ResourceChartView::rebuild()
+{
+    const int n = model_ ? model_->rowCount() : 0;
+    QStringList cats;
+    // Categories run bottom-up: the first engine (dense) goes on top, as in the tables.
+    for (int row = n - 1; row >= 0; --row) {
+        const auto& e = model_->estimates()[size_t(row)];
+        cats << (e.fits ? tr("%1: %2/chip (%3)").arg(qs(e.variant)).arg(e.instances).arg(qs(e.limiting))
+                        : tr("%1: no fit (%2)").arg(qs(e.variant), qs(e.limiting)));
+    }
+    categories_->clear();
+    categories_->append(cats);
+    double max_pct = 0;
+    const QList<int> columns = {FpgaPlanModel::LutColumn, FpgaPlanModel::FfColumn, FpgaPlanModel::BramColumn,
+                                FpgaPlanModel::UramColumn, FpgaPlanModel::DspColumn};
+    for (int i = 0; i < sets_.size(); ++i) {
+        QBarSet* set = sets_[i];
+        set->remove(0, set->count());
+        for (int row = n - 1; row >= 0; --row) {
+            const double pct = 100.0 * model_->share(row, columns[i]);
+            max_pct = std::max(max_pct, pct);
+            set->append(pct);
+        }
+    }
+    setNiceMax(share_, max_pct);
+    if (model_ && !model_->part().isEmpty())
+        setToolTip(tr("%1, from the analytical FPGA model (docs/fpga-model.md; the numbers of sparsescope-cli fpga-plan), not "
+                      "measured: each resource of one network instance as a share of the part; each engine's label gives the "
+                      "instances that fit the chip under the utilisation limit and the resource that limits them.")
+                       .arg(model_->partName()));
+    chart()->setTitle(model_ && !model_->part().isEmpty()
+                          ? tr("Resources per network instance on %1 (modelled)").arg(model_->part())
+                          : tr("FPGA resources per network instance (modelled)"));
 }
 
 } // namespace gui

@@ -13,12 +13,14 @@
 class QBarCategoryAxis;
 class QBarSet;
 class QLineSeries;
+class QHorizontalBarSeries;
 class QHorizontalStackedBarSeries;
 class QValueAxis;
 
 namespace gui {
 
 class BenchResultModel;
+class FpgaPlanModel;
 class ThroughputSeriesModel;
 
 class ThroughputChartView : public QChartView {
@@ -65,6 +67,27 @@ private:
     QList<QBarSet*> sets_;
     double scale_ = 1;   // energy: joules -> axis unit
     QString unit_;
+};
+
+// FPGA resources (MODELLED): per engine, one network instance's LUT, FF, BRAM36, URAM and DSP as a
+// share of the part, one bar per resource; each engine's label gives its instances per chip and the
+// resource that limits them. Reads an FpgaPlanModel.
+class ResourceChartView : public QChartView {
+    Q_OBJECT
+public:
+    explicit ResourceChartView(QWidget* parent = nullptr);
+    void setModel(FpgaPlanModel* model);
+    QStringList categories() const; // one per engine, top to bottom
+    const QList<QBarSet*>& barSets() const { return sets_; } // LUT, FF, BRAM36, URAM, DSP
+
+private:
+    void rebuild();
+
+    QPointer<FpgaPlanModel> model_;
+    QHorizontalBarSeries* series_;
+    QBarCategoryAxis* categories_;
+    QValueAxis* share_;
+    QList<QBarSet*> sets_;
 };
 
 // A brush with diagonal hatching over a light tint: how an estimated figure is drawn.

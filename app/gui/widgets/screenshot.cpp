@@ -45,6 +45,8 @@ QString renderScreenshot(MainWindow& window, const ScreenshotOptions& o)
         vis->resetToDefault();
         if (!vis->explanation())
             return vis->error();
+        if (!o.input.isEmpty() && !vis->useWav(o.input))
+            return vis->error();
         static const QList<QPair<QString, VisPhase>> names = {
             {QStringLiteral("kernels"), VisPhase::Kernels}, {QStringLiteral("combine"), VisPhase::Combine},
             {QStringLiteral("select"), VisPhase::Select},   {QStringLiteral("multiply"), VisPhase::Multiply},
@@ -60,6 +62,9 @@ QString renderScreenshot(MainWindow& window, const ScreenshotOptions& o)
     } else {
         window.showView(MainWindow::View::Benchmark);
         BenchmarkView* view = window.benchmarkView();
+        if (!o.device.isEmpty() && !view->setDevice(o.device))
+            return QCoreApplication::translate("Screenshot", "The Benchmark view does not offer the device '%1' (it offers: %2).")
+                .arg(o.device, view->deviceIds().join(QStringLiteral(", ")));
         if (!o.engines.isEmpty())
             view->setChosenEngines(o.engines);
         view->setSeconds(o.bench_seconds);
@@ -85,6 +90,7 @@ QString renderScreenshot(MainWindow& window, const ScreenshotOptions& o)
             loop.exec();
         if (!failure.isEmpty())
             return failure;
+        view->showResources(); // FPGA devices: the modelled resources per engine
     }
     settle();
     const QPixmap pixmap = window.grab();

@@ -16,6 +16,8 @@ struct ScreenshotOptions {
     QString phase = QStringLiteral("sum");  // visualiser: kernels | combine | select | multiply | route | sum
     double bench_seconds = 1.0;             // per engine, for the benchmark view
     QStringList engines;                    // empty = the window's choice (all default engines)
+    QString device;                         // benchmark: --device name ("" = cpu); an FPGA shows its resources tab
+    QString input;                          // visualiser: a WAV to feed instead of the random features
     int width = 1400, height = 900;
 };
 

@@ -31,6 +31,9 @@ namespace {
 constexpr int kBaseAnimationMs = 1600;
 constexpr int kHoldMs = 900;
 const char* const kWavSetting = "visualiser/wav";
+const char* const kGscDirSetting = "visualiser/gsc_dir";
+// The input combo's data of the "Test clip from dataset…" entry (other entries hold a WAV path, or "").
+const char* const kDatasetItem = "gsc:";
 
 double lerp(double a, double b, double t) { return a + (b - a) * t; }
 
@@ -550,6 +553,8 @@ VisualiserView::VisualiserView(QWidget* parent)
     , input_combo_(new QComboBox(this))
     , seed_spin_(new QSpinBox(this))
     , wav_button_(new QPushButton(tr("Choose WAV…"), this))
+    , clip_spin_(new QSpinBox(this))
+    , clip_label_(new QLabel(this))
     , back_button_(new QPushButton(tr("◀ Back"), this))
     , play_button_(new QPushButton(tr("▶ Play"), this))
     , step_button_(new QPushButton(tr("Step ▶"), this))
@@ -575,6 +580,19 @@ VisualiserView::VisualiserView(QWidget* parent)
     seed_spin_->setPrefix(tr("seed "));
     seed_spin_->setToolTip(tr("Seed of the random features."));
     wav_button_->setToolTip(tr("Use a WAV clip (any rate; resampled, cut or padded to the model's clip length)."));
+    // Inputs: random features, the bundled spoken words, WAVs the user chose, and dataset test clips.
+    input_combo_->addItem(tr("Random features"), QString());
+    for (const QString& path : ModelLoader::bundledAudioFiles())
+        input_combo_->addItem(tr("Bundled: %1").arg(QFileInfo(path).fileName()), path);
+    input_combo_->addItem(tr("Test clip from dataset…"), QLatin1String(kDatasetItem));
+    input_combo_->setItemData(input_combo_->count() - 1,
+                              tr("Choose a folder in Google Speech Commands layout; then pick a clip of its test split."), Qt::ToolTipRole);
+    clip_spin_->setRange(0, 0);
+    clip_spin_->setPrefix(tr("clip "));
+    clip_spin_->setToolTip(tr("Which clip of the dataset's test split (in path order)."));
+    clip_label_->setToolTip(tr("The word spoken in the test clip (its folder in the dataset)."));
+    clip_spin_->setVisible(false);
+    clip_label_->setVisible(false);
     back_button_->setToolTip(tr("Previous phase (Left)."));
     play_button_->setToolTip(tr("Play or pause the walk through the phases (Space)."));
     step_button_->setToolTip(tr("Next phase (Right)."));
@@ -605,6 +623,8 @@ VisualiserView::VisualiserView(QWidget* parent)
     row1->addWidget(input_combo_, 1);
     row1->addWidget(seed_spin_);
     row1->addWidget(wav_button_);
+    row1->addWidget(clip_spin_);
+    row1->addWidget(clip_label_);
     auto* row2 = new QHBoxLayout;
     row2->addWidget(back_button_);
     row2->addWidget(play_button_);
@@ -669,16 +689,23 @@ VisualiserView::VisualiserView(QWidget* parent)
     connect(input_combo_, &QComboBox::currentIndexChanged, this, [this](int i) {
         if (updating_)
             return;
+        const QString data = input_combo_->itemData(i).toString();
         if (i == 0)
             useRandomInput(unsigned(seed_spin_->value()));
+        else if (data == QLatin1String(kDatasetItem))
+            chooseDataset();
         else
-            useWav(input_combo_->itemData(i).toString());
+            useWav(data);
     });
     connect(seed_spin_, &QSpinBox::valueChanged, this, [this](int s) {
         if (!updating_)
             useRandomInput(unsigned(s));
     });
     connect(wav_button_, &QPushButton::clicked, this, &VisualiserView::chooseWav);
+    connect(clip_spin_, &QSpinBox::valueChanged, this, [this](int i) {
+        if (!updating_ && gsc_)
+            useTestClip(gsc_dir_, i);
+    });
 
     animation_->setStartValue(0.0);
     animation_->setEndValue(1.0);
@@ -707,6 +734,7 @@ void VisualiserView::setLoadedModel(const LoadedModel* loaded)
 {
     pause();
     loaded_ = loaded;
+    gsc_.reset(); // its classes follow the model
     e_.reset();
     canvas_->setExplanation(nullptr);
     updating_ = true;
@@ -740,6 +768,8 @@ void VisualiserView::resetToDefault()
     group_ = oy_ = ox_ = 0;
     input_ = ss::randomFeatures(m, 1);
     input_label_ = tr("random features (seed 1)");
+    input_key_.clear();
+    clip_word_.clear();
     updating_ = true;
     seed_spin_->setValue(1);
     input_combo_->setCurrentIndex(0);
@@ -829,6 +859,8 @@ bool VisualiserView::useRandomInput(unsigned seed)
         return false;
     input_ = ss::randomFeatures(*loaded_->model, seed);
     input_label_ = tr("random features (seed %1)").arg(seed);
+    input_key_.clear();
+    clip_word_.clear();
     updating_ = true;
     input_combo_->setCurrentIndex(0);
     seed_spin_->setValue(int(seed));
@@ -849,15 +881,16 @@ bool VisualiserView::useWav(const QString& path)
         return false;
     }
     input_ = std::move(*f);
-    wav_path_ = path;
-    input_label_ = QFileInfo(path).fileName();
+    const bool bundled = ModelLoader::bundledAudioFiles().contains(path);
+    if (!bundled)
+        wav_path_ = path; // remembered; the bundled ones are always offered
+    input_label_ = bundled ? tr("bundled %1").arg(QFileInfo(path).fileName()) : QFileInfo(path).fileName();
+    input_key_ = path;
+    clip_word_.clear();
     updating_ = true;
-    int i = input_combo_->findData(path);
-    if (i < 0) {
-        input_combo_->addItem(tr("WAV: %1").arg(QFileInfo(path).fileName()), path);
-        i = input_combo_->count() - 1;
-    }
-    input_combo_->setCurrentIndex(i);
+    if (input_combo_->findData(path) < 0) // before the dataset entry, which stays last
+        input_combo_->insertItem(input_combo_->count() - 1, tr("WAV: %1").arg(QFileInfo(path).fileName()), path);
+    syncInputCombo();
     updating_ = false;
     const bool ok = recompute();
     startPhase(false);
@@ -871,6 +904,89 @@ void VisualiserView::chooseWav()
     if (!path.isEmpty())
         useWav(path);
 }
+
+void VisualiserView::syncInputCombo()
+{
+    const int i = input_combo_->findData(input_key_);
+    input_combo_->setCurrentIndex(std::max(0, i));
+}
+
+void VisualiserView::chooseDataset()
+{
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Choose a dataset folder (Google Speech Commands layout)"), gsc_dir_);
+    if (dir.isEmpty() || !useTestClip(dir, dir == gsc_dir_ ? clip_index_ : 0)) {
+        updating_ = true;
+        syncInputCombo(); // cancelled or refused: the combo shows the input still in use
+        updating_ = false;
+    }
+}
+
+bool VisualiserView::useTestClip(const QString& dir, int index)
+{
+    if (!loaded_)
+        return false;
+    const ss::Model& m = *loaded_->model;
+    if (!gsc_ || gsc_dir_ != dir) {
+        auto d = ss::openGsc(dir.toStdString(), ss::ClassPreset::Commands, m.classes);
+        if (!d) {
+            error_ = qs(d.message());
+            updateControls();
+            return false;
+        }
+        gsc_ = std::move(*d);
+        gsc_dir_ = dir; // remembered (QSettings) even when the clip below is refused
+    }
+    const std::vector<ss::GscClip>& test = gsc_->split(ss::Split::Test);
+    if (test.empty()) {
+        error_ = tr("The dataset '%1' has no test clips (testing_list.txt names none that exist).").arg(dir);
+        updateControls();
+        return false;
+    }
+    if (index < 0 || index >= int(test.size())) {
+        error_ = tr("Test clip %1 is out of range: the test split has %2 clips (0 to %3).").arg(index).arg(test.size()).arg(test.size() - 1);
+        updateControls();
+        return false;
+    }
+    const ss::GscClip& clip = test[size_t(index)];
+    auto f = ss::loadClipFeatures(*gsc_, clip, m.audio);
+    if (!f) {
+        error_ = qs(f.message());
+        updateControls();
+        return false;
+    }
+    if (int64_t(f->size()) != m.input.size()) {
+        error_ = tr("The model's audio settings give %1 features but it takes %2.").arg(f->size()).arg(m.input.size());
+        updateControls();
+        return false;
+    }
+    input_ = std::move(*f);
+    clip_index_ = index;
+    clip_word_ = qs(clip.word);
+    input_label_ = tr("test clip %1 of %2 in %3: “%4” (%5)")
+                       .arg(index)
+                       .arg(test.size())
+                       .arg(QFileInfo(dir).fileName(), clip_word_,
+                            clip.silence ? tr("background noise") : QFileInfo(qs(clip.path)).fileName());
+    input_key_ = QLatin1String(kDatasetItem);
+    updating_ = true;
+    syncInputCombo();
+    clip_spin_->setRange(0, int(test.size()) - 1);
+    clip_spin_->setValue(index);
+    updating_ = false;
+    const bool ok = recompute();
+    startPhase(false);
+    return ok;
+}
+
+QStringList VisualiserView::inputNames() const
+{
+    QStringList l;
+    for (int i = 0; i < input_combo_->count(); ++i)
+        l << input_combo_->itemText(i);
+    return l;
+}
+
+QString VisualiserView::testClipWord() const { return clip_word_; }
 
 void VisualiserView::rebuildPhases()
 {
@@ -992,8 +1108,10 @@ void VisualiserView::updateControls()
     ox_spin_->setValue(ox_);
     mode_combo_->setCurrentIndex(sparse_sparse_ ? 1 : 0);
     seed_spin_->setEnabled(input_combo_->currentIndex() == 0);
-    if (input_combo_->count() == 0)
-        input_combo_->addItem(tr("Random features"));
+    const bool clip = input_key_ == QLatin1String(kDatasetItem);
+    clip_spin_->setVisible(clip);
+    clip_label_->setVisible(clip);
+    clip_label_->setText(clip ? tr("word: <b>%1</b>").arg(clip_word_.toHtmlEscaped()) : QString());
     updating_ = false;
     for (QWidget* w : {static_cast<QWidget*>(layer_combo_), static_cast<QWidget*>(group_spin_), static_cast<QWidget*>(mode_combo_),
                        static_cast<QWidget*>(input_combo_), static_cast<QWidget*>(back_button_), static_cast<QWidget*>(play_button_),
@@ -1020,14 +1138,16 @@ void VisualiserView::updateControls()
 void VisualiserView::saveSettings(QSettings& s) const
 {
     s.setValue(QLatin1String(kWavSetting), wav_path_);
+    s.setValue(QLatin1String(kGscDirSetting), gsc_dir_);
 }
 
 void VisualiserView::restoreSettings(const QSettings& s)
 {
     wav_path_ = s.value(QLatin1String(kWavSetting)).toString();
+    gsc_dir_ = s.value(QLatin1String(kGscDirSetting)).toString();
     if (!wav_path_.isEmpty() && QFileInfo(wav_path_).isFile() && input_combo_->findData(wav_path_) < 0) {
         updating_ = true;
-        input_combo_->addItem(tr("WAV: %1").arg(QFileInfo(wav_path_).fileName()), wav_path_);
+        input_combo_->insertItem(input_combo_->count() - 1, tr("WAV: %1").arg(QFileInfo(wav_path_).fileName()), wav_path_);
         updating_ = false;
     }
 }

@@ -4,6 +4,7 @@
 // drawn comes from ss::explainGroup (core/sparsity/explain.h); the widgets compute nothing.
 #pragma once
 
+#include "datasets/gsc.h"
 #include "sparsity/explain.h"
 
 #include <QString>
@@ -97,6 +98,11 @@ public:
     void setSparseSparse(bool on);
     bool useRandomInput(unsigned seed);
     bool useWav(const QString& path);
+    // Clip `index` of the test split of a Google Speech Commands-layout folder (classes: the model's).
+    bool useTestClip(const QString& dir, int index);
+    // The input combo's entries: "Random features", "Bundled: yes.wav", …, chosen WAVs, "Test clip from dataset…".
+    QStringList inputNames() const;
+    QString testClipWord() const; // the word of the test clip in use ("" when another input is)
     // The default scene: layer cnn2 (else the first complementary layer fed by a k-WTA), group 0,
     // random features seeded 1, sparse-sparse when the input is sparse, at the Kernels phase.
     void resetToDefault();
@@ -127,6 +133,8 @@ private:
     void onAnimationFinished();
     void updateControls();
     void chooseWav();
+    void chooseDataset();
+    void syncInputCombo(); // selects the entry of the input in use
     double speed() const;
     void zoomBy(double factor);
 
@@ -135,6 +143,11 @@ private:
     std::vector<float> input_;
     QString input_label_;
     QString wav_path_;
+    QString input_key_;                    // the input combo's data of the input in use ("" = random)
+    std::optional<ss::GscDataset> gsc_;    // the opened test-clip folder (for the loaded model's classes)
+    QString gsc_dir_;
+    int clip_index_ = 0;
+    QString clip_word_;
     int layer_index_ = -1;
     int group_ = 0, oy_ = 0, ox_ = 0;
     bool sparse_sparse_ = true;
@@ -153,6 +166,8 @@ private:
     QComboBox* input_combo_;
     QSpinBox* seed_spin_;
     QPushButton* wav_button_;
+    QSpinBox* clip_spin_;
+    QLabel* clip_label_;
     QPushButton* back_button_;
     QPushButton* play_button_;
     QPushButton* step_button_;

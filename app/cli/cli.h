@@ -39,5 +39,6 @@ int cmdInfer(const QStringList& args);
 int cmdEval(const QStringList& args);
 int cmdBench(const QStringList& args);
 int cmdFpgaPlan(const QStringList& args); // cmd_fpga.cpp
+int cmdDataset(const QStringList& args);  // cmd_dataset.cpp
 
 } // namespace cli

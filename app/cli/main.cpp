@@ -20,6 +20,7 @@ const Command kCommands[] = {
     {"eval", "Accuracy per engine on a Speech-Commands-layout dataset, and how often engines agree.", cli::cmdEval},
     {"bench", "Throughput, latency, MACs vs bound and energy of engines run side by side.", cli::cmdBench},
     {"fpga-plan", "FPGA resources, instances per chip, throughput and energy per engine (modelled).", cli::cmdFpgaPlan},
+    {"dataset", "Make data sets: 'dataset synth' writes a synthetic Speech Commands set with espeak-ng.", cli::cmdDataset},
 };
 
 void usage(std::ostream& os)

@@ -12,6 +12,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -210,6 +211,8 @@ private slots:
         QTest::newRow("eval") << QStringList{"eval", "--help"} << "--data";
         QTest::newRow("bench") << QStringList{"bench", "--help"} << "--seconds";
         QTest::newRow("version") << QStringList{"--version"} << "sparsescope-cli";
+        QTest::newRow("dataset") << QStringList{"dataset", "--help"} << "synth";
+        QTest::newRow("dataset synth") << QStringList{"dataset", "synth", "--help"} << "--clips";
     }
     void help()
     {
@@ -493,6 +496,13 @@ private slots:
                                                 << "--weight-density" << 2;
         QTest::newRow("synth density out of range") << QStringList{"synth", "--weight-density", "0.5,0.1,1.5", "-o", "o.safetensors"}
                                                     << "Weight densities must be in (0, 1]" << 2;
+        QTest::newRow("dataset synth into a non-empty folder") << QStringList{"dataset", "synth", "-o", "gsc", "--clips", "10"}
+                                                               << "is not empty" << 2;
+        QTest::newRow("dataset synth --clips 0") << QStringList{"dataset", "synth", "-o", "newset", "--clips", "0"} << "--clips" << 2;
+        QTest::newRow("dataset synth without -o") << QStringList{"dataset", "synth"} << "-o DIR" << 2;
+        QTest::newRow("dataset synth unknown word set") << QStringList{"dataset", "synth", "-o", "newset", "--words", "letters"}
+                                                        << "--words" << 2;
+        QTest::newRow("dataset unknown subcommand") << QStringList{"dataset", "frobnicate"} << "unknown dataset subcommand" << 2;
     }
     void badInputs()
     {
@@ -511,6 +521,34 @@ private slots:
         QVERIFY2(err.contains(expect.toUtf8()), show(args, r).constData());
         // Nothing written: no report, no model, no temporary file.
         QCOMPARE(tree(m_dir.path()), before);
+    }
+
+    // dataset synth end to end on a tiny set: it writes a tree that eval-style readers open, and
+    // refuses to run without espeak-ng (PATH without it).
+    void datasetSynthTiny()
+    {
+        if (QStandardPaths::findExecutable("espeak-ng").isEmpty())
+            QSKIP("espeak-ng is not installed (make deps)");
+        const QStringList args = {"dataset", "synth", "-o", "synthset", "--clips", "30", "--jobs", "2", "--seed", "5"};
+        const Run r = run(args, 120000);
+        QVERIFY2(r.finished && r.exit == 0, show(args, r).constData());
+        QVERIFY2(r.out.contains("Wrote 30 clips"), show(args, r).constData());
+        QVERIFY(QFileInfo::exists(path("synthset/testing_list.txt")));
+        QVERIFY(QFileInfo::exists(path("synthset/validation_list.txt")));
+        QVERIFY(QFileInfo::exists(path("synthset/_background_noise_/babble.wav")));
+
+        QProcess p;
+        p.setWorkingDirectory(m_dir.path());
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("PATH", m_dir.filePath("no-bin"));
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(SS_CLI_PATH), {"dataset", "synth", "-o", "noespeak", "--clips", "10"});
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.exitCode(), 2);
+        const QByteArray err = p.readAllStandardError().trimmed();
+        QVERIFY2(err.contains("espeak-ng is not installed; run `make deps` (Debian package espeak-ng)."), err.constData());
+        QVERIFY(!err.contains('\n'));
+        QVERIFY(!QFileInfo::exists(path("noespeak")));
     }
 };
 

@@ -2,6 +2,7 @@
 // Loop structure (what fpga/model counts): per output position, a fan-in loop of N trips at II=1
 // whose body updates G lanes in parallel: acc[g][route[n][g]] += wc[n][g] * x[n].
 #include "ss_kernels.h"
+#include "ss_load.h"
 
 #ifndef __SYNTHESIS__
 #include <cassert>
@@ -58,14 +59,8 @@ void ss_cs_dense_conv(const int8_t* in, const int8_t* wc, const uint8_t* route, 
     const bool relu = (flags & sshls::kFlagRelu) != 0;
     const bool raw = (flags & sshls::kFlagRawOut) != 0;
 
-    if (flags & sshls::kFlagLoadWeights) {
-    load_weights:
-        for (int i = 0; i < N * G; ++i) {
-#pragma HLS PIPELINE II=1
-            conv_wc[i] = wc[i];
-            conv_route[i] = route[i];
-        }
-    }
+    if (flags & sshls::kFlagLoadWeights)
+        sshls::loadPackedWeights(wc, route, conv_wc, conv_route, N * G);
 
     int8_t inbuf[sshls::kMaxAct];
 load_input:
@@ -153,14 +148,8 @@ void ss_cs_dense_linear(const int8_t* in, const int8_t* wc, const uint8_t* route
 #endif
     const bool relu = (flags & sshls::kFlagRelu) != 0;
     const bool raw = (flags & sshls::kFlagRawOut) != 0;
-    if (flags & sshls::kFlagLoadWeights) {
-    load_weights:
-        for (int i = 0; i < N * G; ++i) {
-#pragma HLS PIPELINE II=1
-            lin_wc[i] = wc[i];
-            lin_route[i] = route[i];
-        }
-    }
+    if (flags & sshls::kFlagLoadWeights)
+        sshls::loadPackedWeights(wc, route, lin_wc, lin_route, N * G);
     static int32_t acc[sshls::kLinMaxG][sshls::kMaxP];
 #pragma HLS ARRAY_PARTITION variable=acc complete dim=1
 #pragma HLS ARRAY_PARTITION variable=acc complete dim=2

@@ -2,6 +2,7 @@
 // rows are read: count * taps trips at II=1 (conv) or count trips (linear), G lanes each.
 // DATAFLOW: read winners -> (conv: expand each winner into its taps) -> MAC -> write back.
 #include "ss_kernels.h"
+#include "ss_load.h"
 #include "ss_stream.h"
 
 #ifndef __SYNTHESIS__
@@ -205,14 +206,8 @@ void ss_cs_sparse_conv(const int32_t* win_idx, const int8_t* win_val, int count,
     assert(N * G <= sshls::kConvMaxW && P * OHW <= sshls::kConvMaxBank && count >= 0 && count <= cin * in_h * in_w);
     assert(shift >= 1 && shift <= 62);
 #endif
-    if (flags & sshls::kFlagLoadWeights) {
-    load_weights:
-        for (int i = 0; i < N * G; ++i) {
-#pragma HLS PIPELINE II=1
-            sconv_wc[i] = wc[i];
-            sconv_route[i] = route[i];
-        }
-    }
+    if (flags & sshls::kFlagLoadWeights)
+        sshls::loadPackedWeights(wc, route, sconv_wc, sconv_route, N * G);
     sshls::stream<Winner> s_win("s_win");
     sshls::stream<Tap> s_tap("s_tap");
     sshls::stream<int> s_ntaps("s_ntaps");
@@ -254,14 +249,8 @@ void ss_cs_sparse_linear(const int32_t* win_idx, const int8_t* win_val, int coun
     assert(N * G <= sshls::kLinMaxW && count >= 0 && count <= N);
     assert(shift >= 1 && shift <= 62);
 #endif
-    if (flags & sshls::kFlagLoadWeights) {
-    load_weights:
-        for (int i = 0; i < N * G; ++i) {
-#pragma HLS PIPELINE II=1
-            slin_wc[i] = wc[i];
-            slin_route[i] = route[i];
-        }
-    }
+    if (flags & sshls::kFlagLoadWeights)
+        sshls::loadPackedWeights(wc, route, slin_wc, slin_route, N * G);
     sshls::stream<Winner> s_win("s_win");
     sshls::stream<Result> s_res("s_res");
 #pragma HLS STREAM variable=s_win depth=64

@@ -124,7 +124,6 @@ Result<Model> synthModel(const SynthOptions& o)
         if (L.hasWeights() && L.group_size > 1)
             L.weight_density = 1.0 / L.group_size;
     m.layers.push_back(simple(LayerKind::LogSoftmax, "softmax"));
-    // Published k: 1200 of 12,544 and 200 of 1,600 when k is counted after pooling.
     if (auto s = m.inferShapes(); !s)
         return s.error();
 

@@ -105,20 +105,7 @@ positions:
                 }
             }
         }
-    write_back:
-        for (int r = 0; r < P; ++r) {
-#pragma HLS PIPELINE II=1
-            for (int g = 0; g < sshls::kConvMaxG; ++g) {
-#pragma HLS UNROLL
-                const int o = g * P + r;
-                if (g < G && o < M) {
-                    if (raw)
-                        out_acc[o * OHW + p] = acc[g][r];
-                    else
-                        out[o * OHW + p] = sshls::requant(acc[g][r], mult, shift, relu);
-                }
-            }
-        }
+        sshls::writeGroupOutputs<sshls::kConvMaxG>(acc, P, G, M, OHW, p, raw, out, out_acc, mult, shift, relu);
     }
 }
 
@@ -174,20 +161,7 @@ fan_in:
                 acc[g][lin_route[n * G + g]] += int32_t(lin_wc[n * G + g]) * v;
         }
     }
-write_back:
-    for (int r = 0; r < P; ++r) {
-#pragma HLS PIPELINE II=1
-        for (int g = 0; g < sshls::kLinMaxG; ++g) {
-#pragma HLS UNROLL
-            const int o = g * P + r;
-            if (g < G && o < M) {
-                if (raw)
-                    out_acc[o] = acc[g][r];
-                else
-                    out[o] = sshls::requant(acc[g][r], mult, shift, relu);
-            }
-        }
-    }
+    sshls::writeGroupOutputs<sshls::kLinMaxG>(acc, P, G, M, 1, 0, raw, out, out_acc, mult, shift, relu);
 }
 
 } // extern "C"

@@ -77,6 +77,15 @@ size_t outSize(const q8::QWeighted& L) { return size_t(L.M) * L.out_h * L.out_w;
 
 } // namespace
 
+// The synth GSC model the whole-network and q8-vs-fp32 tests share (seed 3), in either k-WTA order.
+static Result<Model> gscModel(KwtaOrder order)
+{
+    SynthOptions so;
+    so.order = order;
+    so.seed = 3;
+    return synthModel(so);
+}
+
 class TestFpga : public QObject {
     Q_OBJECT
 
@@ -239,10 +248,7 @@ private slots:
     void networkThroughFpgaSim()
     {
         QFETCH(int, order);
-        SynthOptions so;
-        so.order = KwtaOrder(order);
-        so.seed = 3;
-        auto m = synthModel(so);
+        auto m = gscModel(KwtaOrder(order));
         QVERIFY2(m.isOk(), m.isOk() ? "" : m.message().c_str());
         const int items = 2;
         std::mt19937_64 rng(5);
@@ -431,19 +437,11 @@ private slots:
     // scale): a weighted layer is within int8 noise of fp32 (measured 1.2-1.5% relative error, no
     // saturation), a k-WTA picks the same winners but for near-threshold ties (measured 1-2% of k).
     // Catches wrong scales, rounding, zero points, BN folding and channel order layer by layer.
-    void q8StepsMatchFp32_data()
-    {
-        QTest::addColumn<int>("order");
-        QTest::newRow("pool then k-WTA") << int(KwtaOrder::PoolThenKwta);
-        QTest::newRow("k-WTA then pool") << int(KwtaOrder::KwtaThenPool);
-    }
+    void q8StepsMatchFp32_data() { networkThroughFpgaSim_data(); }
     void q8StepsMatchFp32()
     {
         QFETCH(int, order);
-        SynthOptions so;
-        so.order = KwtaOrder(order);
-        so.seed = 3;
-        auto m = synthModel(so);
+        auto m = gscModel(KwtaOrder(order));
         QVERIFY(m.isOk());
         auto q = q8::quantise(*m);
         QVERIFY2(q.isOk(), q.isOk() ? "" : q.message().c_str());
@@ -518,14 +516,11 @@ private slots:
     // +-0.01 dB noise. Measured for q8 (200 items): argmax agreement 61.5% / 72% (pool->k-WTA /
     // k-WTA->pool), mean centred-logit relative error 0.59 / 0.47, median fp32 top-2 margin ~20.
     // The bounds below hold that level; the old analytic-only scales gave ~20% and 0.94.
-    void q8ArgmaxAgreement_data() { q8StepsMatchFp32_data(); }
+    void q8ArgmaxAgreement_data() { networkThroughFpgaSim_data(); }
     void q8ArgmaxAgreement()
     {
         QFETCH(int, order);
-        SynthOptions so;
-        so.order = KwtaOrder(order);
-        so.seed = 3;
-        auto m = synthModel(so);
+        auto m = gscModel(KwtaOrder(order));
         QVERIFY(m.isOk());
         const int items = 100, C = m->numClasses();
         std::mt19937_64 rng(21);

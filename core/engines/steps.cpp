@@ -166,8 +166,8 @@ public:
     std::vector<int32_t> row_off, slot_start, slot_count;
     std::vector<uint16_t> row_len;
     std::vector<float> wc_ct;      // stride-1 channel-major layout (see kernels.h)
-    std::vector<int64_t> off_ct;
-    std::vector<uint16_t> len_ct;
+    std::vector<int32_t> off_ct;
+    std::vector<int32_t> len_pre;
     Scratch scratch;
 
     void runItem(const float* xi, float* yi, int worker, StepCounters& c)
@@ -187,7 +187,7 @@ public:
             if (!wc_ct.empty()) {
                 a.wc_ct = wc_ct.data();
                 a.off_ct = off_ct.data();
-                a.len_ct = len_ct.data();
+                a.len_pre = len_pre.data();
             }
             k->scatter_conv(a);
             c.nonzeros += count;
@@ -533,15 +533,17 @@ std::unique_ptr<Step> csSparseInput(const WeightedOp& op, const PackedLayer& pk,
         const int64_t rows = int64_t(op.P) * s->rowpad;
         s->wc_ct.assign(size_t(op.cin) * T * s->rowpad, 0.0f);
         s->off_ct.resize(size_t(op.cin) * T);
-        s->len_ct.resize(size_t(op.cin) * T);
+        const int pw = op.kw + 1;
+        s->len_pre.assign(size_t(op.cin) * (op.kh + 1) * pw, 0);
         for (int c = 0; c < op.cin; ++c)
             for (int dy = 0; dy < op.kh; ++dy)
                 for (int dx = 0; dx < op.kw; ++dx) {
                     const int t = dy * op.kw + dx, n = t * op.cin + c;
                     const size_t ct = size_t(c) * T + t;
                     std::copy_n(s->wc.begin() + int64_t(n) * s->rowpad, s->rowpad, s->wc_ct.begin() + int64_t(ct) * s->rowpad);
-                    s->off_ct[ct] = s->row_off[size_t(n)] - (int64_t(dy) * op.out.w + dx) * rows;
-                    s->len_ct[ct] = s->row_len[size_t(n)];
+                    s->off_ct[ct] = int32_t(s->row_off[size_t(n)] - (int64_t(dy) * op.out.w + dx) * rows);
+                    int32_t* pre = s->len_pre.data() + size_t(c) * (op.kh + 1) * pw;
+                    pre[(dy + 1) * pw + dx + 1] = pre[dy * pw + dx + 1] + pre[(dy + 1) * pw + dx] - pre[dy * pw + dx] + s->row_len[size_t(n)];
                 }
     }
     s->out_perm = sl.perm;

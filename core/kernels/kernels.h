@@ -83,10 +83,11 @@ struct ScatterConvArgs {
     // Stride-1 layout (null otherwise): per input channel c and tap t = dy*kw + dx, the packed row
     // wc_ct[c][t][rowpad] and one destination offset into acc relative to the winner's padded
     // position (iy+pad)*out_w + (ix+pad): off_ct[c][t] = r(n)*rowpad - (dy*out_w + dx)*P*rowpad.
-    // A winner then streams one contiguous block of rows with no per-tap lookups.
+    // A winner then streams one contiguous block of rows with no per-tap lookups; its MACs come
+    // from len_pre in four reads.
     const float* wc_ct = nullptr;
-    const int64_t* off_ct = nullptr;
-    const uint16_t* len_ct = nullptr;
+    const int32_t* off_ct = nullptr;
+    const int32_t* len_pre = nullptr; // [C][(kh+1)*(kw+1)] 2-D prefix sums of the taps' useful lanes G_r
 };
 
 // Sparse-sparse linear with shared routes: acc[r(n)][..] += v * wc[n][..], then compaction.

@@ -1,6 +1,7 @@
 // Complementary Sparsity's building blocks: balanced complementary masks, the checker that reports
 // collisions and holes per group, Combine (packed weights + routes) and k-WTA with nupic.torch's
 // inference semantics, alone and through the scalar reference.
+#include "kernels/kernels.h"
 #include "model/model.h"
 #include "model/reference.h"
 #include "sparsity/complementary.h"
@@ -463,11 +464,12 @@ private slots:
         QTest::addColumn<bool>("boosted");
         QTest::addColumn<bool>("ordered");
         int seed = 0;
-        for (int n : {2, 7, 64, 1000, 4099})
+        for (int n : {2, 7, 64, 1000, 4099, 12544})
             for (int values : {0, 1, 2})
                 for (bool boosted : {false, true}) {
                     const bool ordered = (n + values) % 2 == 0;
-                    for (int k : {1, n / 2, n - 1})
+                    // n/10: the k-WTA densities of the GSC network, where the kernels' sampled band applies
+                    for (int k : {1, n / 10, n / 2, n - 1})
                         if (k >= 1)
                             QTest::addRow("n%d k%d v%d %s%s #%d", n, k, values, boosted ? "boost" : "plain",
                                           ordered ? " order" : "", ++seed)
@@ -513,6 +515,15 @@ private slots:
             QCOMPARE(kwinnersInPlace(v.data(), n, k, b.empty() ? nullptr : b.data(), order.empty() ? nullptr : order.data(), scratch), k);
             QCOMPARE(int(std::count_if(v.begin(), v.end(), [](float f) { return f != 0.0f; })), k);
             QVERIFY2(v == expected, (vecText(v) + " vs " + vecText(expected)).constData());
+        }
+        // every ISA's Select kernel (the engines' hot path) keeps exactly the same winners
+        std::vector<uint32_t> kscratch(size_t(2 * n + 1));
+        for (kernels::Isa isa : kernels::allIsas()) {
+            if (!kernels::cpuSupports(isa))
+                continue;
+            std::vector<float> v = x;
+            kernels::table(isa).kwinners(v.data(), n, k, b.empty() ? nullptr : b.data(), order.empty() ? nullptr : order.data(), kscratch.data());
+            QVERIFY2(v == expected, (QByteArray(kernels::isaName(isa)) + ": " + vecText(v) + " vs " + vecText(expected)).constData());
         }
     }
 

@@ -386,38 +386,43 @@ Status PipelineEngine::infer(const float* input, int batch, float* logits)
         return runtimeError("The engine was not prepared.");
     if (batch <= 0)
         return badInput("The batch size must be at least 1.");
+    const int per_pass = itemsPerPass(pool_->threads()) > 0 ? std::min(batch, itemsPerPass(pool_->threads())) : batch;
     size_t need = size_t(input_.size());
     for (const auto& s : steps_)
         need = std::max({need, size_t(s->in.size()), size_t(s->out.size())});
-    need *= size_t(batch);
+    need *= size_t(per_pass);
     if (buf_a_.size() < need) {
         buf_a_.resize(need);
         buf_b_.resize(need);
     }
-    float* a = buf_a_.data();
-    float* b = buf_b_.data();
-    // PyTorch (C, H, W) -> channels-last
     const int C = input_.c, HW = input_.h * input_.w;
-    for (int it = 0; it < batch; ++it) {
-        const float* src = input + size_t(it) * input_.size();
-        float* dst = a + size_t(it) * input_.size();
-        if (C == 1)
-            std::memcpy(dst, src, sizeof(float) * size_t(HW));
-        else
-            for (int c = 0; c < C; ++c)
-                for (int p = 0; p < HW; ++p)
-                    dst[size_t(p) * C + c] = src[size_t(c) * HW + p];
+    for (int first = 0; first < batch; first += per_pass) {
+        const int items = std::min(per_pass, batch - first);
+        float* a = buf_a_.data();
+        float* b = buf_b_.data();
+        // PyTorch (C, H, W) -> channels-last
+        for (int it = 0; it < items; ++it) {
+            const float* src = input + size_t(first + it) * input_.size();
+            float* dst = a + size_t(it) * input_.size();
+            if (C == 1)
+                std::memcpy(dst, src, sizeof(float) * size_t(HW));
+            else
+                for (int c = 0; c < C; ++c)
+                    for (int p = 0; p < HW; ++p)
+                        dst[size_t(p) * C + c] = src[size_t(c) * HW + p];
+        }
+        for (size_t s = 0; s < steps_.size(); ++s) {
+            const auto t0 = std::chrono::steady_clock::now();
+            steps_[s]->run(a, b, items, *pool_, *counters_[s]);
+            seconds_[s] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            items_[s] += items;
+            std::swap(a, b);
+        }
+        float* out = logits + size_t(first) * out_size_;
+        for (int it = 0; it < items; ++it)
+            for (int j = 0; j < out_size_; ++j)
+                out[size_t(it) * out_size_ + out_perm_[size_t(j)]] = a[size_t(it) * out_size_ + j];
     }
-    for (size_t s = 0; s < steps_.size(); ++s) {
-        const auto t0 = std::chrono::steady_clock::now();
-        steps_[s]->run(a, b, batch, *pool_, *counters_[s]);
-        seconds_[s] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        items_[s] += batch;
-        std::swap(a, b);
-    }
-    for (int it = 0; it < batch; ++it)
-        for (int j = 0; j < out_size_; ++j)
-            logits[size_t(it) * out_size_ + out_perm_[size_t(j)]] = a[size_t(it) * out_size_ + j];
     return Status::ok();
 }
 

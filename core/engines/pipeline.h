@@ -68,6 +68,10 @@ public:
 protected:
     // Builds the step for one conv or linear. in_perm: internal->model channel of its input.
     virtual Result<std::unique_ptr<Step>> makeWeighted(const WeightedOp& op) = 0;
+    // How many items go through all layers before the next ones start; 0 = the whole batch
+    // layer by layer. Engines whose kernels gain nothing from batching return one item per thread,
+    // so a batch runs depth-first with every activation map still in cache.
+    virtual int itemsPerPass(int threads) const { (void)threads; return 0; }
     const kernels::KernelTable* kernels_ = &kernels::best();
 
 private:

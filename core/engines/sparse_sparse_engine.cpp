@@ -12,6 +12,10 @@ public:
     std::string name() const override { return "sparse-sparse"; }
 
 protected:
+    // Its kernels work item by item and reuse nothing across a batch, so a batch runs depth-first:
+    // each item's 200 KB conv1 map is still in L2 when max-pool and k-WTA read it.
+    int itemsPerPass(int threads) const override { return threads; }
+
     Result<std::unique_ptr<Step>> makeWeighted(const WeightedOp& op) override
     {
         PackedLayer pk;

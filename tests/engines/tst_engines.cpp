@@ -1,4 +1,4 @@
-// The backbone of the suite: every engine, on every kernel ISA this CPU has, at batch 1 and 8 and
+// The backbone of the suite: every engine, on every kernel ISA this CPU has, at batch 1, 3 and 8 and
 // 1 and 2 threads, gives the scalar reference's logits (within 1e-4 relative) and its argmax.
 #include "common/test_models.h"
 #include "engines/engine.h"
@@ -107,10 +107,12 @@ private slots:
                 for (const auto& isa : isas) {
                     if (e == "reference" || !findEngine(e)->fp32 || (e == "torch" && isa != isas.back()))
                         continue;
-                    for (int batch : {1, 8})
+                    for (int batch : {1, 3, 8})
                         for (int threads : {1, 2}) {
-                            if (isa != isas.back() && (threads == 2 || batch == 8) && mname.startsWith("gsc"))
+                            if (isa != isas.back() && (threads == 2 || batch != 1) && mname.startsWith("gsc"))
                                 continue; // lower ISAs: one configuration per big model keeps the suite fast
+                            if (batch == 3 && threads != 2)
+                                continue; // 3 items on 2 threads: engines that run a batch in passes end on a short one
                             const QString tag = QString("%1/%2/%3/b%4/t%5").arg(mname, QString::fromStdString(e), QString::fromStdString(isa)).arg(batch).arg(threads);
                             QTest::newRow(tag.toUtf8().constData()) << model << QString::fromStdString(e) << QString::fromStdString(isa) << batch << threads;
                         }

@@ -53,7 +53,8 @@ int cmdInfo(const QStringList& args)
         nlohmann::json j = {{"name", m.name}, {"trained", m.trained()}, {"classes", m.classes},
                             {"input_shape", {m.input.c, m.input.h, m.input.w}}, {"macs_dense", sum.macs_dense},
                             {"macs_bound", sum.macs_bound}, {"parameters", sum.parameters},
-                            {"nonzero_parameters", sum.nonzero_parameters}, {"info", m.info}};
+                            {"nonzero_parameters", sum.nonzero_parameters}, {"info", m.info},
+                            {"warnings", ss::modelWarnings(m, sum)}};
         for (const auto& l : sum.layers) {
             nlohmann::json lj = {{"name", l.name}, {"type", l.type}, {"in", l.in.toString()}, {"out", l.out.toString()}};
             if (l.macs_dense > 0) {
@@ -110,6 +111,12 @@ int cmdInfo(const QStringList& args)
               << " at the bound a*w (" << (sum.macs_dense / std::max(1.0, sum.macs_bound)) << "x fewer); "
               << sum.nonzero_parameters << " of " << sum.parameters << " parameters non-zero.\n"
               << "a = k/n of the k-WTA feeding each layer ('~' = estimated through a max-pool; bench measures it).\n";
+    const auto warnings = ss::modelWarnings(m, sum);
+    if (!warnings.empty()) {
+        std::cout << "\nWarnings:\n";
+        for (const std::string& w : warnings)
+            std::cout << "  - " << w << "\n";
+    }
     return Ok;
 }
 

@@ -1,6 +1,8 @@
 #include "model/summary.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 
 namespace ss {
 
@@ -20,6 +22,7 @@ ModelSummary summarize(const Model& model)
         case LayerKind::Linear: {
             ls.weight_density = L.weight_density;
             ls.P = L.group_size;
+            ls.fan_in = L.fanIn();
             ls.macs_dense = L.macsDense();
             ls.input_density = a;
             ls.input_density_exact = exact;
@@ -75,6 +78,43 @@ ModelSummary summarize(const Model& model)
         s.layers.push_back(ls);
     }
     return s;
+}
+
+namespace {
+std::string density(double v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+    return buf;
+}
+} // namespace
+
+std::vector<std::string> modelWarnings(const Model& model, const ModelSummary& summary)
+{
+    std::vector<std::string> w;
+    if (!model.trained())
+        w.push_back("Untrained model: random weights for benchmarking; its predictions are meaningless.");
+    bool estimated = false;
+    for (const LayerSummary& l : summary.layers) {
+        if (l.macs_dense <= 0)
+            continue;
+        // a mask keeps a whole number of inputs per output: allow that rounding
+        const double tolerance = std::max(0.005, 1.0 / std::max(1, l.fan_in));
+        if (l.weight_density < 1.0 && std::abs(l.mask_density - l.weight_density) > tolerance)
+            w.push_back("Layer '" + l.name + "' declares weight density " + density(l.weight_density) + " but its mask keeps " +
+                        density(l.mask_density) + ".");
+        if (l.P > 1 && l.weight_density > 0 && std::lround(1.0 / l.weight_density) != l.P)
+            w.push_back("Layer '" + l.name + "' has complementary groups of P = " + std::to_string(l.P) + ", but 1/w = " +
+                        density(1.0 / l.weight_density) + ": the groups do not cover the fan-in exactly once.");
+        if (l.weight_density < 1.0 && l.P <= 1)
+            w.push_back("Layer '" + l.name + "' is weight-sparse (w = " + density(l.weight_density) +
+                        ") without complementary groups (P = 1): the Complementary Sparsity engines run it as CSR.");
+        if (!l.input_density_exact)
+            estimated = true;
+    }
+    if (estimated)
+        w.push_back("Input densities marked '~' are estimates (a k-WTA sits before a max-pool); a benchmark measures them.");
+    return w;
 }
 
 } // namespace ss

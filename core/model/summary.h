@@ -15,6 +15,7 @@ struct LayerSummary {
     ActShape in, out;
     double weight_density = 1;  // declared w (1 for dense layers and layers without weights)
     double mask_density = 1;    // measured from the mask
+    int fan_in = 0;             // inputs per output (conv: C*kh*kw)
     int P = 1;
     int k = 0, k_inference = 0; // k-WTA layers
     bool local = false;
@@ -33,5 +34,11 @@ struct ModelSummary {
 };
 
 ModelSummary summarize(const Model& model);
+
+// What a reader of the model should know that does not stop it loading: untrained weights, a mask
+// that disagrees with the declared density, groups that do not tile the fan-in, weight-sparse layers
+// the Complementary Sparsity engines must run as CSR, estimated input densities. One sentence each;
+// `info` prints them and the GUI shows them above the layer table.
+std::vector<std::string> modelWarnings(const Model& model, const ModelSummary& summary);
 
 } // namespace ss

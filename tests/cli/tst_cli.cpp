@@ -241,6 +241,26 @@ private slots:
         QVERIFY(r.err.isEmpty());
     }
 
+    void infoWarnings()
+    {
+        // independent random masks: weight-sparse layers with no complementary groups
+        const QStringList synth = {"synth", "--masks", "random", "-o", "random-masks.safetensors"};
+        const Run s = run(synth);
+        QVERIFY2(s.exit == 0, show(synth, s).constData());
+        const QStringList args = {"info", "random-masks.safetensors"};
+        const Run r = run(args);
+        QVERIFY2(r.exit == 0, show(args, r).constData());
+        QVERIFY2(r.out.contains("Warnings:"), show(args, r).constData());
+        for (const char* layer : {"'cnn2' is weight-sparse (w = 0.1) without complementary groups", "'linear1' is weight-sparse"})
+            QVERIFY2(r.out.contains(layer), (QByteArray("missing ") + layer + "\n" + show(args, r)).constData());
+        const Run j = run({"info", "--json", "random-masks.safetensors"});
+        bool ok = false;
+        const QJsonArray w = parseObject(j.out, &ok)["warnings"].toArray();
+        QVERIFY(ok);
+        QVERIFY(w.size() >= 4); // untrained + three sparse layers without groups
+        QVERIFY(w.first().toString().startsWith("Untrained model"));
+    }
+
     void infoJson()
     {
         const QStringList args = {"info", "--json", "m.safetensors"};

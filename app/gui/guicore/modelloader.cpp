@@ -40,7 +40,7 @@ LoadedModel ModelLoader::fromModel(ss::Model model, const QString& path)
     LoadedModel l;
     l.path = path;
     l.summary = ss::summarize(model);
-    l.warnings = modelWarnings(model, l.summary);
+    l.warnings = gui::modelWarnings(model, l.summary);
     l.model = std::make_shared<const ss::Model>(std::move(model));
     return l;
 }
@@ -93,36 +93,8 @@ QString ModelLoader::defaultModelPath()
 QStringList modelWarnings(const ss::Model& model, const ss::ModelSummary& summary)
 {
     QStringList w;
-    if (!model.trained())
-        w << QCoreApplication::translate("ModelLoader",
-                                         "Untrained model: random weights for benchmarking; its predictions are meaningless.");
-    bool estimated = false;
-    for (const ss::LayerSummary& l : summary.layers) {
-        if (l.macs_dense <= 0)
-            continue;
-        const QString name = qs(l.name);
-        if (l.weight_density < 1.0 && std::abs(l.mask_density - l.weight_density) > 0.005)
-            w << QCoreApplication::translate("ModelLoader", "Layer '%1' declares weight density %2 but its mask keeps %3.")
-                     .arg(name, density(l.weight_density), density(l.mask_density));
-        if (l.P > 1 && l.weight_density > 0 && std::lround(1.0 / l.weight_density) != l.P)
-            w << QCoreApplication::translate("ModelLoader",
-                                             "Layer '%1' has complementary groups of P = %2, but 1/w = %3: the groups do not "
-                                             "cover the fan-in exactly once.")
-                     .arg(name)
-                     .arg(l.P)
-                     .arg(density(1.0 / l.weight_density));
-        if (l.weight_density < 1.0 && l.P <= 1)
-            w << QCoreApplication::translate("ModelLoader",
-                                             "Layer '%1' is weight-sparse (w = %2) without complementary groups (P = 1): "
-                                             "the Complementary Sparsity engines run it as CSR.")
-                     .arg(name, density(l.weight_density));
-        if (!l.input_density_exact)
-            estimated = true;
-    }
-    if (estimated)
-        w << QCoreApplication::translate("ModelLoader",
-                                         "Input densities marked '~' are estimates (a k-WTA sits before a max-pool); "
-                                         "a benchmark measures them.");
+    for (const std::string& s : ss::modelWarnings(model, summary))
+        w << qs(s);
     return w;
 }
 

@@ -121,7 +121,8 @@ struct KernelTable {
     // Non-zeros of a vector: idx/val; returns the count.
     int (*nonzeros)(const float* x, int n, int32_t* idx, float* val);
     // k-WTA Select in place (sparsity/kwinners.h semantics): keep the k largest x*boost (boost may
-    // be null), ties toward the lower order[i] (or i); scratch needs 2n+1 words.
+    // be null), ties toward the lower order[i] (or i; order must be a permutation of 0..n-1);
+    // scratch needs 2n+1 words.
     void (*kwinners)(float* x, int n, int k, const float* boost, const int32_t* order, uint32_t* scratch);
     // Max-pool one channels-last item: y[oy][ox][c] = max over the k x k window at stride s.
     void (*maxpool)(const float* x, int in_w, int c, int k, int s, int out_h, int out_w, float* y);

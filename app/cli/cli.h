@@ -40,5 +40,6 @@ int cmdEval(const QStringList& args);
 int cmdBench(const QStringList& args);
 int cmdFpgaPlan(const QStringList& args); // cmd_fpga.cpp
 int cmdDataset(const QStringList& args);  // cmd_dataset.cpp
+int cmdImport(const QStringList& args);   // cmd_import.cpp
 
 } // namespace cli

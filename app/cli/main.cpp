@@ -21,6 +21,7 @@ const Command kCommands[] = {
     {"bench", "Throughput, latency, MACs vs bound and energy of engines run side by side.", cli::cmdBench},
     {"fpga-plan", "FPGA resources, instances per chip, throughput and energy per engine (modelled).", cli::cmdFpgaPlan},
     {"dataset", "Make data sets: 'dataset synth' writes a synthetic Speech Commands set with espeak-ng.", cli::cmdDataset},
+    {"import", "Turn a PyTorch state dict (torch.save) of the GSC sparse CNN into a model; checks complementarity.", cli::cmdImport},
 };
 
 void usage(std::ostream& os)

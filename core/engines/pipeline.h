@@ -49,6 +49,9 @@ public:
     virtual ~Step() = default;
     // in: items x in.size() floats, out: items x out.size(), channels-last, internal channel order.
     virtual void run(const float* in, float* out, int items, ThreadPool& pool, StepCounters& counters) = 0;
+    // Takes over the max-pool L that follows (out becomes its output) when the step can pool its
+    // own output while it is still in cache; false leaves the pool to its own step.
+    virtual bool fuseMaxPool(const Layer& L) { (void)L; return false; }
 
     LayerStats info;               // names, op, kernel, note, macs_dense, weight_density, input_size
     ActShape in, out;

@@ -53,33 +53,65 @@ public:
     int gpad = 0;
     int64_t macs_per_position = 0;
     Scratch scratch;
+    // A fused max-pool (pool_k > 0): the conv rows of one pooled row are computed into a small
+    // per-worker band and pooled at once, so the full conv map never leaves L1.
+    int pool_k = 0, pool_s = 0;
+    ActShape conv;                    // the conv's own output shape (out is the pooled one then)
+
+    bool fuseMaxPool(const Layer& L) override
+    {
+        if (L.pool_kernel != L.pool_stride) // overlapping windows would recompute conv rows
+            return false;
+        conv = out;
+        pool_k = L.pool_kernel;
+        pool_s = L.pool_stride;
+        out = L.out_shape;
+        info.kernel += "+maxpool";
+        return true;
+    }
 
     void run(const float* x, float* y, int items, ThreadPool& pool, StepCounters& c) override
     {
-        const int OH = out.h;
+        const ActShape& co = pool_k ? conv : out;
+        const int rows = pool_k ? out.h : co.h;  // work units per item: pooled rows, or conv rows
         const size_t padded = size_t(ph) * pw * in.c;
         int64_t nz = 0;
         for (int it = 0; it < items; ++it)
             nz += countNonzeros(x + size_t(it) * in.size(), in.size());
         c.nonzeros += nz;
-        c.macs += macs_per_position * out.h * out.w * items;
-        pool.parallelFor(items * OH, [&](int b, int e, int worker) {
+        c.macs += macs_per_position * (pool_k ? out.h * pool_k : co.h) * co.w * items;
+        pool.parallelFor(items * rows, [&](int b, int e, int worker) {
             int t = b;
             while (t < e) {
-                const int item = t / OH;
-                const int r0 = t % OH;
-                const int r1 = std::min(OH, r0 + (e - t));
+                const int item = t / rows;
+                const int r0 = t % rows;
+                const int r1 = std::min(rows, r0 + (e - t));
+                // one request for both buffers: a second, larger one could move the first
+                float* const work = scratch.floats(worker, padded + (pool_k ? size_t(pool_k) * co.w * co.c : 0));
                 const float* xi = x + size_t(item) * in.size();
                 if (pad > 0) {
-                    float* xp = scratch.floats(worker, padded);
-                    pack::padInput(xi, in, pad, xp);
-                    xi = xp;
+                    pack::padInput(xi, in, pad, work);
+                    xi = work;
                 }
-                kernels::GatherConvArgs a{xi, pw, in.c, out.h, out.w, out.c, stride, int(out_count.size()),
-                                          slot_begin.data(), offsets.data(), weights.data(), gpad,
-                                          out_start.data(), out_count.data(), bias.data(),
-                                          y + size_t(item) * out.size(), r0, r1};
-                k->gather_conv(a);
+                float* yi = y + size_t(item) * out.size();
+                if (!pool_k) {
+                    kernels::GatherConvArgs a{xi, pw, in.c, co.h, co.w, co.c, stride, int(out_count.size()),
+                                              slot_begin.data(), offsets.data(), weights.data(), gpad,
+                                              out_start.data(), out_count.data(), bias.data(), yi, r0, r1};
+                    k->gather_conv(a);
+                } else {
+                    // pooled row r reads conv rows [r*pool_s, r*pool_s + pool_k): compute them alone
+                    float* const band = work + padded;
+                    for (int r = r0; r < r1; ++r) {
+                        const int crow = r * pool_s;
+                        kernels::GatherConvArgs a{xi + size_t(crow) * stride * pw * in.c, pw, in.c, pool_k, co.w, co.c,
+                                                  stride, int(out_count.size()), slot_begin.data(), offsets.data(),
+                                                  weights.data(), gpad, out_start.data(), out_count.data(), bias.data(),
+                                                  band, 0, pool_k};
+                        k->gather_conv(a);
+                        k->maxpool(band, co.w, co.c, pool_k, pool_s, 1, out.w, yi + size_t(r) * out.w * out.c);
+                    }
+                }
                 t += r1 - r0;
             }
         });

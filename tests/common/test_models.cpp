@@ -44,7 +44,7 @@ Model oddModel(uint64_t seed, RouteLayout routes, bool complementary)
     m.name = "odd";
     m.input = {2, 11, 13};
     for (int i = 0; i < 5; ++i)
-        m.classes.push_back("c" + std::to_string(i));
+        m.classes.push_back(std::string(1, 'c') + std::to_string(i));
     Layer c1;
     c1.kind = LayerKind::Conv2d; c1.name = "c1"; c1.in_channels = 2; c1.out_channels = 12;
     c1.kernel_h = 3; c1.kernel_w = 3; c1.stride = 2; c1.padding = 1; c1.weight_density = 0.25; c1.group_size = 4;
@@ -69,6 +69,37 @@ Model oddModel(uint64_t seed, RouteLayout routes, bool complementary)
     m.layers[8].k = 0;
     if (!m.inferShapes())
         return m;
+    fillParameters(m, rng, routes, complementary);
+    return m;
+}
+
+Model pooledModel(uint64_t seed)
+{
+    std::mt19937_64 rng(seed);
+    Model m;
+    m.name = "pooled";
+    m.input = {1, 13, 11};
+    for (int i = 0; i < 5; ++i)
+        m.classes.push_back(std::string(1, 'c') + std::to_string(i));
+    Layer c1;
+    c1.kind = LayerKind::Conv2d; c1.name = "c1"; c1.in_channels = 1; c1.out_channels = 8;
+    c1.kernel_h = 3; c1.kernel_w = 3; c1.stride = 2; c1.padding = 1; c1.weight_density = 0.5; c1.group_size = 2;
+    Layer bn; bn.kind = LayerKind::BatchNorm; bn.name = "bn"; bn.num_features = 8; bn.affine = true;
+    Layer p1; p1.kind = LayerKind::MaxPool2d; p1.name = "p1"; p1.pool_kernel = 2; p1.pool_stride = 2;
+    Layer k1; k1.kind = LayerKind::KWinners2d; k1.name = "k1"; k1.percent_on = 0.3; k1.boost_strength = 0.5;
+    Layer f; f.kind = LayerKind::Flatten; f.name = "flat";
+    Layer l1; l1.kind = LayerKind::Linear; l1.name = "out"; l1.in_features = 8 * 3 * 3; l1.out_features = 5;
+    Layer sm; sm.kind = LayerKind::LogSoftmax; sm.name = "sm";
+    m.layers = {c1, bn, p1, k1, f, l1, sm};
+    if (!m.inferShapes())
+        return m;
+    fillParameters(m, rng, RouteLayout::Shared, true);
+    return m;
+}
+
+void fillParameters(Model& m, std::mt19937_64& rng, RouteLayout routes, bool complementary)
+{
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
     for (auto& L : m.layers) {
         if (L.hasWeights())
             fillWeighted(L, rng, routes, complementary);
@@ -92,7 +123,6 @@ Model oddModel(uint64_t seed, RouteLayout routes, bool complementary)
                 d = float(L.percent_on * (0.5 + u(rng)));
         }
     }
-    return m;
 }
 
 } // namespace sstest

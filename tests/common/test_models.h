@@ -24,4 +24,11 @@ inline std::vector<float> randomInputs(const ss::Model& m, int items, uint64_t s
 // batch norm, local k-WTA, KWinners without boosting, independent-route or random masks.
 ss::Model oddModel(uint64_t seed, ss::RouteLayout routes, bool complementary);
 
+// A dense-input conv with padding 1 and stride 2 on an odd map (13x11 -> 7x6), batch norm, then a
+// 2x2 max-pool that drops the last conv row (floor): the conv + max-pool fusion's edge cases.
+ss::Model pooledModel(uint64_t seed);
+
+// Weights, masks, batch-norm statistics and duty cycles for a model whose shapes are inferred.
+void fillParameters(ss::Model& m, std::mt19937_64& rng, ss::RouteLayout routes, bool complementary);
+
 } // namespace sstest

@@ -97,6 +97,7 @@ private slots:
         models.emplace_back("odd-shared", std::make_shared<Model>(sstest::oddModel(5, RouteLayout::Shared, true)));
         models.emplace_back("odd-independent", std::make_shared<Model>(sstest::oddModel(6, RouteLayout::Independent, true)));
         models.emplace_back("odd-random", std::make_shared<Model>(sstest::oddModel(7, RouteLayout::Shared, false)));
+        models.emplace_back("pooled", std::make_shared<Model>(sstest::pooledModel(8)));
 
         std::vector<std::string> isas;
         for (auto isa : kernels::allIsas())

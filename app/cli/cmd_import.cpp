@@ -6,6 +6,7 @@
 #include "model/model_io.h"
 #include "model/summary.h"
 #include "model/torch_import.h"
+#include "util/text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -26,18 +27,6 @@ std::string padTo(std::string s, size_t w)
         s += std::string(w - s.size(), ' ');
     else
         s += ' ';
-    return s;
-}
-
-std::string thousands(int64_t n)
-{
-    const std::string d = std::to_string(n);
-    std::string s;
-    for (size_t i = 0; i < d.size(); ++i) {
-        if (i > 0 && (d.size() - i) % 3 == 0)
-            s += ',';
-        s += d[i];
-    }
     return s;
 }
 
@@ -87,8 +76,8 @@ void printReport(const ss::ImportResult& r)
         const bool counts = !l.dense && l.groups > 0;
         std::cout << padTo(l.layer, 10) << padTo(l.source, 24) << padTo(ss::shapeToString(l.shape), 16) << padTo(w, 7)
                   << padTo(std::to_string(l.P), 4) << padTo(counts ? std::to_string(l.groups) : "-", 7)
-                  << padTo(counts ? thousands(l.collisions) : "-", 10)
-                  << padTo(counts ? thousands(l.uncovered) : "-", 10) << verdict(l) << "\n";
+                  << padTo(counts ? ss::withThousands(l.collisions) : "-", 10)
+                  << padTo(counts ? ss::withThousands(l.uncovered) : "-", 10) << verdict(l) << "\n";
     }
     // Per group, the groups where the partition breaks (all of them with --json).
     constexpr size_t kShown = 6;

@@ -3,6 +3,7 @@
 
 #include "audio/melspec.h"
 #include "model/model_io.h"
+#include "util/text.h"
 
 #include <c10/util/BFloat16.h>
 #include <c10/util/Exception.h>
@@ -935,18 +936,6 @@ private:
     std::set<std::string> used_;
 };
 
-std::string countStr(int64_t n)
-{
-    const std::string d = std::to_string(n);
-    std::string s;
-    for (size_t i = 0; i < d.size(); ++i) {
-        if (i > 0 && (d.size() - i) % 3 == 0)
-            s += ',';
-        s += d[i];
-    }
-    return s;
-}
-
 // Weight density and masks from the zeros; then the largest group size P under which every group of
 // P consecutive outputs has non-overlapping masks. A layer with true group size P also passes at
 // every divisor of P, and fails above P (two full partitions overlap everywhere), so the largest
@@ -1167,7 +1156,7 @@ Result<ImportResult> importStateDict(const std::string& path, const ImportOption
                 for (size_t i = 0; i < zm->data.size(); ++i)
                     disagree += zm->data[i] != 0.0f && L.weight.data[i] != 0.0f;
                 if (disagree)
-                    rep.notes.push_back("Layer " + L.name + ": " + countStr(disagree) + " weights are non-zero where '"
+                    rep.notes.push_back("Layer " + L.name + ": " + withThousands(disagree) + " weights are non-zero where '"
                         + p + ".zero_mask' says zero; the mask follows the weights (what PyTorch computes).");
             }
             keys.ignore(p + ".zero_mask", &rep.ignored);

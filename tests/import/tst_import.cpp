@@ -3,6 +3,7 @@
 // that complementarity is measured (P found, collisions and holes per group reported), that every
 // engine then gives the source model's logits, and that bad input is refused with one sentence
 // naming the tensor, exit 2 and no output file.
+#include "common/test_models.h"
 #include "engines/engine.h"
 #include "model/model_io.h"
 #include "model/reference.h"
@@ -103,16 +104,6 @@ Model synth(SynthOptions o)
     return *m;
 }
 
-std::vector<float> randomInputs(const Model& m, int items, uint64_t seed)
-{
-    std::mt19937_64 rng(seed);
-    std::normal_distribution<float> d(0.0f, 1.0f);
-    std::vector<float> x(size_t(items) * size_t(m.input.size()));
-    for (auto& v : x)
-        v = d(rng);
-    return x;
-}
-
 QJsonObject layerReport(const QJsonObject& report, const QString& layer)
 {
     for (const auto& v : report["layers"].toArray())
@@ -148,7 +139,7 @@ class TestImport : public QObject {
     static void enginesMatchSource(const Model& imported, const Model& source)
     {
         const int batch = 3, K = imported.numClasses();
-        const auto x = randomInputs(source, batch, 7);
+        const auto x = sstest::randomInputs(source, batch, 7);
         std::vector<float> ref(size_t(batch) * K), ref_imported(size_t(batch) * K);
         QVERIFY(referenceForward(source, x.data(), batch, ref.data()).isOk());
         QVERIFY(referenceForward(imported, x.data(), batch, ref_imported.data()).isOk());

@@ -66,7 +66,8 @@ public:
         pool_k = L.pool_kernel;
         pool_s = L.pool_stride;
         out = L.out_shape;
-        info.kernel += "+maxpool";
+        if (info.kernel.rfind("conv.", 0) == 0) // <op>.<dtype>.<variant>.<isa>: the op becomes conv+maxpool
+            info.kernel.insert(4, "+maxpool");
         return true;
     }
 

@@ -41,5 +41,6 @@ int cmdBench(const QStringList& args);
 int cmdFpgaPlan(const QStringList& args); // cmd_fpga.cpp
 int cmdDataset(const QStringList& args);  // cmd_dataset.cpp
 int cmdImport(const QStringList& args);   // cmd_import.cpp
+int cmdTrain(const QStringList& args);    // cmd_train.cpp
 
 } // namespace cli

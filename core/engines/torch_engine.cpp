@@ -3,6 +3,7 @@
 // once in prepare(); infer() wraps the caller's input without copying and times each layer.
 #include "engines/torch_engine.h"
 
+#include "engines/torch_message.h"
 #include "sparsity/kwinners.h"
 
 #include <ATen/ATen.h>
@@ -44,21 +45,6 @@ struct TorchStep {
 
     LayerStats stats;
 };
-
-// One sentence from a libtorch exception, without its C++ backtrace.
-std::string torchMessage(const std::exception& e)
-{
-    std::string m;
-    if (const auto* ce = dynamic_cast<const c10::Error*>(&e))
-        m = ce->what_without_backtrace();
-    else
-        m = e.what();
-    if (auto nl = m.find('\n'); nl != std::string::npos)
-        m.resize(nl);
-    while (!m.empty() && (m.back() == ' ' || m.back() == '.'))
-        m.pop_back();
-    return m.empty() ? std::string("unknown error") : m;
-}
 
 at::Tensor fromVector(const std::vector<float>& v, std::vector<int64_t> shape)
 {

@@ -1,0 +1,225 @@
+// train: the libtorch trainer (datasets/train/trainer.h). Without libtorch the command still exists
+// and says what it needs.
+#include "cli.h"
+
+#ifdef SPARSESCOPE_HAVE_TRAIN
+#include "datasets/train/trainer.h"
+#include "engines/engines.h"
+#endif
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+namespace cli {
+
+namespace {
+
+[[maybe_unused]] std::string fmtTime(double s)
+{
+    char b[32];
+    const long t = std::lround(std::max(0.0, s));
+    if (t >= 3600)
+        std::snprintf(b, sizeof b, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+    else
+        std::snprintf(b, sizeof b, "%ldm%02lds", t / 60, t % 60);
+    return b;
+}
+
+[[maybe_unused]] std::string pct(double v)
+{
+    char b[32];
+    std::snprintf(b, sizeof b, "%.2f%%", 100.0 * v);
+    return b;
+}
+
+} // namespace
+
+int cmdTrain(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.addOption({"data", "Dataset folder in Google Speech Commands layout (e.g. made by 'dataset synth').", "DIR"});
+    p.addOption({QStringList{"o", "output"}, "Model file to write (.safetensors). The checkpoint goes next to it as MODEL.ckpt.", "MODEL"});
+    p.addOption({"arch", "gsc or gsc-supersparse (the synth presets' densities).", "ARCH", "gsc"});
+    p.addOption({"kind", "dense (all weights, ReLU), sparse (independent random masks per output) or complementary "
+                         "(complementary masks: packs with zero collisions).", "KIND", "complementary"});
+    p.addOption({"weight-density", "conv1,conv2,linear1[,output] weight densities (default: the arch's).", "LIST"});
+    p.addOption({"classes", "Keyword set: commands (yes no up down ...) or digits (zero .. nine).", "SET", "commands"});
+    p.addOption({"epochs", "Epochs (default 20).", "N"});
+    p.addOption({"batch", "Items per optimiser step (default 32).", "N"});
+    p.addOption({"lr", "Initial learning rate (default 0.003; x0.9 after every epoch).", "LR"});
+    p.addOption({"optimizer", "adam (default) or sgd (the published recipe: --optimizer sgd --lr 0.01 --batch 16 --epochs 30 --weight-decay 0.01).", "OPT"});
+    p.addOption({"weight-decay", "L2 weight decay (default 0).", "WD"});
+    p.addOption({"momentum", "SGD momentum (default 0, as published; sgd only).", "M", "0"});
+    p.addOption({"k-inference", "k at inference = k x factor; with several (e.g. 1,1.5) the best on validation is kept "
+                                "(default 1).", "LIST"});
+    p.addOption({"unknown-share", "Share of the _unknown_ clips drawn afresh for each epoch (default 0.333; 1 = all).", "X"});
+    p.addOption({"seed", "Random seed: masks, initial weights, order and augmentation.", "S", "1"});
+    p.addOption({"threads", "Threads (default: all cores).", "N"});
+    p.addOption({"limit", "Train on a random subset of N training items (0 = all).", "N", "0"});
+    p.addOption({"no-augment", "Train on the clips as they are (no speed, gain, shift or noise)."});
+    p.addOption({"verify-engines", "Engines that evaluate the exported file on the test split ('none' to skip).", "LIST",
+                 "dense,sparse-dense,sparse-sparse"});
+    p.addOption({"f32", "Store weights as F32 (default: F16 weights, U8 masks, F32 for the rest)."});
+    p.addOption({"resume", "Continue from the checkpoint MODEL.ckpt left by an interrupted run."});
+    int exit = 0;
+    if (!parse(p, args,
+               "Train the published GSC keyword-spotting network with libtorch and write a model file.\n"
+               "Masks stay fixed and are re-applied after every step; k-WTA layers boost by duty cycle; the file\n"
+               "records the training data, classes, recipe and test accuracy. After writing, the file is run by\n"
+               "SparseScope's engines on the test split to show they reproduce the trainer's accuracy.\n"
+               "Ctrl-C stops after the current batch: the checkpoint of the last whole epoch is kept (--resume).",
+               &exit))
+        return exit;
+    if (!p.positionalArguments().isEmpty())
+        return fail("train takes no positional arguments (see --help).");
+    if (!p.isSet("data"))
+        return fail("train needs --data DIR (see --help).");
+    if (!p.isSet("output"))
+        return fail("train needs -o MODEL (see --help).");
+#ifndef SPARSESCOPE_HAVE_TRAIN
+    return fail("train needs libtorch, and this build has none (install libtorch-dev and rebuild).", RuntimeFailure);
+#else
+    ss::TrainOptions o;
+    o.data_dir = p.value("data").toStdString();
+    o.output = p.value("output").toStdString();
+    o.arch = p.value("arch").toStdString();
+    if (o.arch != "gsc" && o.arch != "gsc-supersparse")
+        return fail("--arch must be gsc or gsc-supersparse.");
+    auto kind = ss::parseTrainKind(p.value("kind").toStdString());
+    if (!kind)
+        return fail("--kind must be dense, sparse or complementary.");
+    o.kind = *kind;
+    if (p.isSet("weight-density") && !parseDoubles(p.value("weight-density"), &o.weight_density))
+        return fail("--weight-density takes comma-separated numbers, e.g. 0.5,0.1,0.1.");
+    o.class_preset = p.value("classes").toStdString();
+    if (o.class_preset != "commands" && o.class_preset != "digits")
+        return fail("--classes must be commands or digits.");
+    bool ok = true;
+    auto intOpt = [&](const char* name, int lo, int hi, int* out) {
+        if (!p.isSet(name))
+            return true;
+        bool good = false;
+        const int v = p.value(name).toInt(&good);
+        if (!good || v < lo || v > hi) {
+            exit = fail(std::string("--") + name + " must be a whole number from " + std::to_string(lo) + " to " +
+                        std::to_string(hi) + ".");
+            return false;
+        }
+        *out = v;
+        return true;
+    };
+    if (!intOpt("epochs", 1, 10000, &o.epochs) || !intOpt("batch", 2, 65536, &o.batch) ||
+        !intOpt("threads", 1, 256, &o.threads) || !intOpt("limit", 0, 1 << 30, &o.limit_train))
+        return exit;
+    if (p.isSet("lr")) {
+        o.lr = p.value("lr").toDouble(&ok);
+        if (!ok || !(o.lr > 0) || o.lr > 10)
+            return fail("--lr must be a number above 0 and at most 10.");
+    }
+    if (p.isSet("k-inference") && !parseDoubles(p.value("k-inference"), &o.k_inference_factors))
+        return fail("--k-inference takes comma-separated factors, e.g. 1,1.5.");
+    if (p.isSet("unknown-share")) {
+        o.unknown_share = p.value("unknown-share").toDouble(&ok);
+        if (!ok || !(o.unknown_share > 0) || o.unknown_share > 1)
+            return fail("--unknown-share must be a number above 0 and at most 1.");
+    }
+    if (p.isSet("optimizer")) {
+        o.optimizer = p.value("optimizer").toStdString();
+        if (o.optimizer != "sgd" && o.optimizer != "adam")
+            return fail("--optimizer must be sgd or adam.");
+    }
+    if (p.isSet("weight-decay")) {
+        o.weight_decay = p.value("weight-decay").toDouble(&ok);
+        if (!ok || o.weight_decay < 0 || o.weight_decay > 1)
+            return fail("--weight-decay must be a number in [0, 1].");
+    }
+    o.momentum = p.value("momentum").toDouble(&ok);
+    if (!ok || o.momentum < 0 || o.momentum >= 1)
+        return fail("--momentum must be a number in [0, 1).");
+    o.seed = p.value("seed").toULongLong(&ok);
+    if (!ok)
+        return fail("--seed must be a non-negative integer.");
+    o.augment.enabled = !p.isSet("no-augment");
+    o.resume = p.isSet("resume");
+    o.f16_weights = !p.isSet("f32");
+    if (p.value("verify-engines") == "none") {
+        o.verify_engines.clear();
+    } else {
+        auto engines = ss::parseEngineList(p.value("verify-engines").toStdString());
+        if (!engines)
+            return fail(engines.error());
+        o.verify_engines = *engines;
+    }
+    o = ss::withDefaults(o);
+
+    std::cout << "train: " << ss::trainKindName(o.kind) << " " << o.arch << " on " << o.data_dir << " for " << o.epochs
+              << " epochs (batch " << o.batch << ", lr " << o.lr << ", seed " << o.seed << ", " << o.threads
+              << " threads) -> " << o.output << std::endl;
+    std::fflush(stdout);
+    auto rep = ss::trainModel(o, [](const ss::TrainProgress& pr) {
+        const std::string stage = pr.stage;
+        char b[256];
+        if (stage == "epoch" && pr.finished) {
+            const auto& r = *pr.finished;
+            progressDone();
+            std::printf("epoch %d/%d: loss %.4f, train %s, validation %s, lr %.4g, boost %.3g, %s\n", r.epoch, pr.epochs,
+                        r.train_loss, pct(r.train_accuracy).c_str(),
+                        r.validation_accuracy >= 0 ? pct(r.validation_accuracy).c_str() : "n/a", r.lr, r.boost_strength,
+                        fmtTime(r.seconds).c_str());
+            std::fflush(stdout);
+            return;
+        }
+        if (stage == "train") {
+            const double frac = pr.total > 0 ? double(pr.done) / double(pr.total) : 0.0;
+            const int width = 24, fill = int(frac * width);
+            std::snprintf(b, sizeof b, "train: epoch %d/%d [%s%s] %5.1f%%  loss %.4f  elapsed %s  ETA %s", pr.epoch, pr.epochs,
+                          std::string(size_t(fill), '#').c_str(), std::string(size_t(width - fill), '.').c_str(), 100.0 * frac,
+                          pr.loss, fmtTime(pr.elapsed).c_str(), pr.eta >= 0 ? fmtTime(pr.eta).c_str() : "?");
+        } else if (stage == "load") {
+            std::snprintf(b, sizeof b, "train: reading training clips %lld/%lld  elapsed %s", (long long)pr.done,
+                          (long long)pr.total, fmtTime(pr.elapsed).c_str());
+        } else if (stage == "held-out") {
+            std::snprintf(b, sizeof b, "train: features of %lld validation and test clips ...  elapsed %s",
+                          (long long)pr.total, fmtTime(pr.elapsed).c_str());
+        } else if (stage == "verify") {
+            std::snprintf(b, sizeof b, "train: engines evaluate the exported file: %lld/%lld clips", (long long)pr.done,
+                          (long long)pr.total);
+        } else {
+            std::snprintf(b, sizeof b, "train: %s ... elapsed %s", stage.c_str(), fmtTime(pr.elapsed).c_str());
+        }
+        progressLine(b);
+    }, &g_cancel);
+    progressDone();
+    if (!rep)
+        return fail(rep.error());
+    std::cout << "Wrote " << rep->output << " (" << rep->train_items << " training items";
+    if (rep->resumed_after_epoch > 0)
+        std::cout << ", resumed after epoch " << rep->resumed_after_epoch;
+    std::cout << ") in " << fmtTime(rep->seconds) << "; " << std::lround(rep->seconds_per_item * 1e6)
+              << " us per training item.\n";
+    if (rep->k_inference_validation.size() > 1) {
+        std::cout << "k at inference:";
+        for (const auto& [f, a] : rep->k_inference_validation)
+            std::cout << " x" << f << " -> validation " << pct(a) << ";";
+        std::cout << " kept x" << rep->k_inference_factor << ".\n";
+    }
+    if (rep->test_accuracy >= 0)
+        std::cout << "Test accuracy (trainer, libtorch): " << pct(rep->test_accuracy) << " of " << rep->test_items << " clips.\n";
+    if (!rep->engines.empty()) {
+        std::cout << "The exported file on the test split:";
+        bool same = true;
+        for (const auto& e : rep->engines) {
+            std::cout << " " << e.engine << " " << pct(e.accuracy) << ";";
+            same = same && std::abs(e.accuracy - rep->test_accuracy) * rep->test_items < 0.5;
+        }
+        std::cout << " all engines agree on " << pct(rep->engine_agreement) << " of clips; "
+                  << (same ? "every engine reproduces the trainer's accuracy exactly."
+                           : "the engines' accuracy differs from the trainer's by a few clips.")
+                  << "\n";
+    }
+    return Ok;
+#endif
+}
+
+} // namespace cli

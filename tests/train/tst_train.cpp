@@ -1,0 +1,400 @@
+// The trainer (datasets/train) on tiny sets: augmentation keeps shapes and is deterministic per seed;
+// one-epoch runs lower the loss and export models that load, pack with zero collisions
+// (complementary) and give the trainer's accuracy on every engine; cancel + resume; and the CLI
+// refuses bad data with one sentence and exit 2.
+#include "datasets/train/augment.h"
+#include "datasets/train/trainer.h"
+
+#include "audio/wav.h"
+#include "datasets/evaluate.h"
+#include "datasets/gsc.h"
+#include "datasets/synth.h"
+#include "model/model_io.h"
+#include "sparsity/complementary.h"
+
+#include <sndfile.h>
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numbers>
+
+using namespace ss;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<float> burst(size_t n, double freq, size_t start, size_t len, int rate = 16000)
+{
+    std::vector<float> x(n, 0.0f);
+    for (size_t i = start; i < std::min(n, start + len); ++i)
+        x[i] = float(0.5 * std::sin(2.0 * std::numbers::pi * freq * double(i) / rate));
+    return x;
+}
+
+NoiseBank testBank()
+{
+    NoiseBank b;
+    SplitMix64 r(5);
+    std::vector<float> noise(48000);
+    for (auto& v : noise)
+        v = float(r.uniform(-0.5, 0.5));
+    b.noises.push_back(noise);
+    b.names.push_back("white.wav");
+    return b;
+}
+
+double energy(const std::vector<float>& x, size_t b, size_t e)
+{
+    double s = 0;
+    for (size_t i = b; i < e; ++i)
+        s += double(x[i]) * x[i];
+    return s;
+}
+
+struct Run {
+    int exit = -1;
+    QByteArray out, err;
+};
+
+Run runCli(const QStringList& args)
+{
+    QProcess p;
+    p.start(QStringLiteral(SS_CLI_PATH), args);
+    Run r;
+    if (!p.waitForFinished(120000)) {
+        p.kill();
+        p.waitForFinished();
+        return r;
+    }
+    r.exit = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+// A hand-written GSC tree: `per_word` tone clips for yes/no/bird, two in the test list, one noise file.
+void writeTree(const std::string& root, int per_word)
+{
+    const std::vector<std::pair<std::string, double>> words = {{"yes", 440}, {"no", 880}, {"bird", 1500}};
+    fs::create_directories(root);
+    std::ofstream test(root + "/testing_list.txt");
+    for (const auto& [w, f] : words) {
+        fs::create_directories(root + "/" + w);
+        for (int i = 0; i < per_word; ++i) {
+            const std::string name = "spk" + std::to_string(i) + "_nohash_0.wav";
+            QVERIFY(writeWav(root + "/" + w + "/" + name, burst(16000, f + 10 * i, 2000, 8000), 16000));
+            if (i == 0)
+                test << w << "/" << name << "\n";
+        }
+    }
+    std::ofstream(root + "/validation_list.txt");
+    fs::create_directories(root + "/_background_noise_");
+    SplitMix64 r(9);
+    std::vector<float> noise(32000);
+    for (auto& v : noise)
+        v = float(r.uniform(-0.3, 0.3));
+    QVERIFY(writeWav(root + "/_background_noise_/white.wav", noise, 16000));
+}
+
+} // namespace
+
+class TestTrain : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir tmp_;
+    std::string data_; // tiny synthetic GSC tree (espeak-ng), shared by the training tests
+    std::string skip_;
+
+    TrainOptions tinyOptions(TrainKind kind, const std::string& out) const
+    {
+        TrainOptions o;
+        o.data_dir = data_;
+        o.output = out;
+        o.kind = kind;
+        o.epochs = 1;
+        o.batch = 8;           // ~40 steps in the one epoch, so that the loss clearly falls
+        o.unknown_share = 1.0; // every clip of the tiny set
+        o.threads = 2;
+        o.verify_engines = {"dense", "csr", "sparse-dense", "sparse-sparse", "torch", "reference"};
+        return o;
+    }
+
+    // The exported file loads, and every engine gives exactly the trainer's test accuracy (ties in
+    // the logits could flip one clip, so at most one clip of difference is tolerated).
+    void checkExport(const TrainReport& rep, const std::string& path)
+    {
+        auto m = loadModel(path);
+        QVERIFY2(m.isOk(), m.isOk() ? "" : m.message().c_str());
+        QVERIFY(m->trained());
+        QVERIFY(m->info.count("test_accuracy"));
+        QVERIFY(m->info.count("training_data"));
+        QVERIFY(m->info.count("recipe"));
+        QCOMPARE(m->classes, presetClasses(ClassPreset::Commands));
+        QVERIFY(rep.test_items > 0);
+        QCOMPARE(int(rep.engines.size()), 6);
+        for (const auto& e : rep.engines)
+            QVERIFY2(std::abs(e.accuracy - rep.test_accuracy) * rep.test_items <= 1.01,
+                     (e.engine + " " + std::to_string(e.accuracy) + " vs trainer " + std::to_string(rep.test_accuracy)).c_str());
+        QVERIFY(rep.engine_agreement >= 1.0 - 1.01 / rep.test_items);
+        QVERIFY(!fs::exists(checkpointPath(path))); // done: no checkpoint left behind
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(tmp_.isValid());
+        if (findProgram("espeak-ng").empty()) {
+            skip_ = "espeak-ng is not installed";
+            return;
+        }
+        SynthDatasetOptions o;
+        o.output_dir = tmp_.path().toStdString() + "/gsc";
+        o.clips = 300;
+        o.seed = 4;
+        o.jobs = 2;
+        o.noise_seconds = 5;
+        o.words = SynthWordSet::Commands;
+        auto r = synthesizeGsc(o);
+        QVERIFY2(r.isOk(), r.isOk() ? "" : r.message().c_str());
+        data_ = o.output_dir;
+    }
+
+    void augmentKeepsShapeAndIsDeterministic()
+    {
+        const auto bank = testBank();
+        const auto clip = burst(16000, 500, 4000, 8000);
+        AugmentOptions o;
+        const auto a = augmentClip(clip, bank, o, 42);
+        const auto b = augmentClip(clip, bank, o, 42);
+        const auto c = augmentClip(clip, bank, o, 43);
+        QCOMPARE(a.size(), clip.size());
+        QCOMPARE(c.size(), clip.size());
+        QVERIFY(a == b);
+        QVERIFY(a != c);
+        QVERIFY(a != clip);
+        for (float v : a)
+            QVERIFY(v >= -1.0f && v <= 1.0f);
+        // A different length stays that length too.
+        QCOMPARE(augmentClip(burst(12345, 500, 0, 5000), bank, o, 1).size(), size_t(12345));
+        // Off = unchanged.
+        AugmentOptions off;
+        off.enabled = false;
+        QVERIFY(augmentClip(clip, bank, off, 42) == clip);
+        // Per-item seeds: same (seed, epoch, item) -> same seed; any change -> another.
+        QCOMPARE(itemSeed(1, 2, 3), itemSeed(1, 2, 3));
+        QVERIFY(itemSeed(1, 2, 3) != itemSeed(1, 2, 4));
+        QVERIFY(itemSeed(1, 2, 3) != itemSeed(1, 3, 3));
+        QVERIFY(itemSeed(1, 2, 3) != itemSeed(2, 2, 3));
+        // Silence: noise window x gain in [0, 1], deterministic, right length.
+        const auto s1 = silenceClip(bank, 16000, 7), s2 = silenceClip(bank, 16000, 7);
+        QCOMPARE(s1.size(), size_t(16000));
+        QVERIFY(s1 == s2);
+        QVERIFY(silenceClip(bank, 16000, 8) != s1);
+        for (float v : s1)
+            QVERIFY(std::abs(v) <= 0.5f);
+        QVERIFY(silenceClip(NoiseBank{}, 100, 7) == std::vector<float>(100, 0.0f));
+    }
+
+    void speedAndShiftMoveTheSignal()
+    {
+        // An impulse 3000 samples after the centre lands at 3000 / factor after a speed change.
+        std::vector<float> x(16001, 0.0f);
+        x[8000 + 3000] = 1.0f;
+        QVERIFY(changeSpeed(x, 1.0) == x);
+        const auto fast = changeSpeed(x, 1.2);
+        QCOMPARE(fast.size(), x.size());
+        const auto peak = size_t(std::max_element(fast.begin(), fast.end()) - fast.begin());
+        QCOMPARE(peak, size_t(8000 + 2500));
+        const auto slow = changeSpeed(x, 0.8);
+        QCOMPARE(size_t(std::max_element(slow.begin(), slow.end()) - slow.begin()), size_t(8000 + 3750));
+        // Time shift: energy moves later, the start is zero-filled.
+        const auto clip = burst(16000, 500, 4000, 4000);
+        const auto later = timeShift(clip, 1600);
+        QCOMPARE(later.size(), clip.size());
+        QCOMPARE(energy(later, 0, 5600), 0.0);
+        QVERIFY(std::abs(energy(later, 5600, 9600) - energy(clip, 4000, 8000)) < 1e-6);
+    }
+
+    void tinyComplementaryRunLowersLossAndExports()
+    {
+        if (!skip_.empty())
+            QSKIP(skip_.c_str());
+        const std::string out = tmp_.path().toStdString() + "/cs.safetensors";
+        auto o = tinyOptions(TrainKind::Complementary, out);
+        int epochs_reported = 0;
+        auto rep = trainModel(o, [&](const TrainProgress& p) { epochs_reported += std::string(p.stage) == "epoch"; });
+        QVERIFY2(rep.isOk(), rep.isOk() ? "" : rep.message().c_str());
+        QCOMPARE(epochs_reported, 1);
+        QCOMPARE(int(rep->epochs.size()), 1);
+        QVERIFY(rep->train_items >= 200);
+        qInfo("loss %.4f -> %.4f", rep->first_loss, rep->last_loss);
+        QVERIFY2(rep->last_loss < rep->first_loss,
+                 (std::to_string(rep->first_loss) + " -> " + std::to_string(rep->last_loss)).c_str());
+        checkExport(*rep, out);
+        auto m = loadModel(out);
+        QVERIFY(m.isOk());
+        int packed = 0;
+        for (const auto& L : m->layers) {
+            if (L.kind == LayerKind::KWinners || L.kind == LayerKind::KWinners2d) {
+                // The decayed boost strength and the learnt duty cycles are what the engines read.
+                QVERIFY(std::abs(L.boost_strength - 1.5 * 0.9) < 1e-9);
+                double sum = 0;
+                for (float d : L.duty_cycles.data)
+                    sum += d;
+                QVERIFY(sum > 0);
+            }
+            if (!L.hasWeights() || L.group_size <= 1)
+                continue;
+            ++packed;
+            const auto report = checkComplementary(L.mask.ptr(), L.outputs(), L.fanIn(), L.group_size);
+            QCOMPARE(report.collisions, 0);
+            PackedLayer pl;
+            QVERIFY(combine(L.weight.ptr(), L.mask.ptr(), L.outputs(), L.fanIn(), L.group_size, &pl));
+            // Masks were re-applied: no weight outside its mask.
+            for (int64_t i = 0; i < L.weight.size(); ++i)
+                QVERIFY(L.mask.data[size_t(i)] != 0.0f || L.weight.data[size_t(i)] == 0.0f);
+        }
+        QCOMPARE(packed, 3);
+    }
+
+    void tinySparseAndDenseRuns()
+    {
+        if (!skip_.empty())
+            QSKIP(skip_.c_str());
+        {
+            const std::string out = tmp_.path().toStdString() + "/sparse.safetensors";
+            auto rep = trainModel(tinyOptions(TrainKind::Sparse, out));
+            QVERIFY2(rep.isOk(), rep.isOk() ? "" : rep.message().c_str());
+            checkExport(*rep, out);
+            auto m = loadModel(out);
+            for (const auto& L : m->layers)
+                if (L.name == "linear1") {
+                    QCOMPARE(L.group_size, 1);
+                    QVERIFY(std::abs(L.weight_density - 0.1) < 1e-9);
+                    // Independent masks: some group of consecutive outputs collides.
+                    QVERIFY(checkComplementary(L.mask.ptr(), L.outputs(), L.fanIn(), 10).collisions > 0);
+                }
+        }
+        {
+            const std::string out = tmp_.path().toStdString() + "/dense.safetensors";
+            auto rep = trainModel(tinyOptions(TrainKind::Dense, out));
+            QVERIFY2(rep.isOk(), rep.isOk() ? "" : rep.message().c_str());
+            checkExport(*rep, out);
+            auto m = loadModel(out);
+            int relus = 0;
+            for (const auto& L : m->layers) {
+                QVERIFY(L.kind != LayerKind::KWinners && L.kind != LayerKind::KWinners2d);
+                relus += L.kind == LayerKind::ReLU;
+                if (L.hasWeights())
+                    QCOMPARE(L.weight_density, 1.0);
+            }
+            QCOMPARE(relus, 3);
+        }
+    }
+
+    void cancelKeepsCheckpointAndResumeFinishes()
+    {
+        if (!skip_.empty())
+            QSKIP(skip_.c_str());
+        const std::string out = tmp_.path().toStdString() + "/resume.safetensors";
+        auto o = tinyOptions(TrainKind::Complementary, out);
+        o.epochs = 2;
+        o.limit_train = 96;
+        o.verify_engines = {"sparse-sparse"};
+        std::atomic<bool> cancel{false};
+        auto first = trainModel(o, [&](const TrainProgress& p) {
+            if (std::string(p.stage) == "epoch" && p.epoch == 1)
+                cancel = true;
+        }, &cancel);
+        QVERIFY(!first.isOk());
+        QVERIFY(first.error().code == ErrorCode::Runtime);
+        QVERIFY2(first.message().find("Cancel") != std::string::npos, first.message().c_str());
+        QVERIFY(!fs::exists(out));
+        QVERIFY(fs::exists(checkpointPath(out)));
+
+        o.resume = true;
+        auto second = trainModel(o);
+        QVERIFY2(second.isOk(), second.isOk() ? "" : second.message().c_str());
+        QCOMPARE(second->resumed_after_epoch, 1);
+        QCOMPARE(int(second->epochs.size()), 2);
+        QVERIFY(fs::exists(out));
+        QVERIFY(!fs::exists(checkpointPath(out)));
+
+        // A checkpoint made with other settings is refused, not silently mixed in.
+        o.resume = false;
+        o.epochs = 1;
+        std::atomic<bool> stop{false};
+        auto third = trainModel(o, [&](const TrainProgress& p) {
+            if (std::string(p.stage) == "verify")
+                stop = true;
+        }, &stop);
+        QVERIFY(!third.isOk()); // cancelled while verifying: the model is written, the checkpoint kept
+        QVERIFY(fs::exists(checkpointPath(out)));
+        o.resume = true;
+        o.seed = 99;
+        auto fourth = trainModel(o);
+        QVERIFY(!fourth.isOk());
+        QVERIFY(fourth.error().code == ErrorCode::BadInput);
+        QVERIFY2(fourth.message().find("other settings") != std::string::npos, fourth.message().c_str());
+    }
+
+    void cliRefusesBadData()
+    {
+        const std::string root = tmp_.path().toStdString();
+        auto expectOneSentence = [](const Run& r, const char* needle) {
+            QCOMPARE(r.exit, 2);
+            const QString err = QString::fromUtf8(r.err).trimmed();
+            QVERIFY2(!err.contains('\n'), qPrintable(err));
+            QVERIFY2(err.contains(QString::fromUtf8(needle), Qt::CaseInsensitive), qPrintable(err));
+        };
+        auto train = [&](const std::string& data, const std::string& out) {
+            return runCli({"train", "--data", QString::fromStdString(data), "-o", QString::fromStdString(out), "--epochs", "1",
+                           "--batch", "4"});
+        };
+        // Missing folder, empty folder.
+        expectOneSentence(train(root + "/nope", root + "/m.safetensors"), "does not exist");
+        fs::create_directories(root + "/empty");
+        {
+            const Run r = train(root + "/empty", root + "/m.safetensors");
+            QCOMPARE(r.exit, 2);
+            QVERIFY(!QString::fromUtf8(r.err).trimmed().contains('\n'));
+        }
+        // A list naming a missing clip.
+        writeTree(root + "/badlist", 4);
+        {
+            std::ofstream(root + "/badlist/testing_list.txt", std::ios::app) << "yes/ghost_nohash_0.wav\n";
+        }
+        expectOneSentence(train(root + "/badlist", root + "/m.safetensors"), "ghost_nohash_0.wav");
+        // A 24-bit clip among the training clips.
+        writeTree(root + "/bits", 4);
+        {
+            SF_INFO info{};
+            info.samplerate = 16000;
+            info.channels = 1;
+            info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_24;
+            const std::string path = root + "/bits/yes/spk9_nohash_0.wav";
+            SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
+            QVERIFY(f);
+            const auto x = burst(16000, 300, 0, 16000);
+            sf_write_float(f, x.data(), sf_count_t(x.size()));
+            sf_close(f);
+        }
+        expectOneSentence(train(root + "/bits", root + "/m.safetensors"), "16-bit");
+        QVERIFY(!fs::exists(root + "/m.safetensors"));
+        // Usage errors.
+        expectOneSentence(runCli({"train", "-o", "x.safetensors"}), "--data");
+        expectOneSentence(runCli({"train", "--data", QString::fromStdString(root + "/bits"), "-o", "x.safetensors", "--kind", "odd"}),
+                          "--kind");
+        expectOneSentence(runCli({"train", "--data", QString::fromStdString(root + "/bits"), "-o", "x.safetensors", "--kind", "dense",
+                                  "--weight-density", "0.5,0.1,0.1"}),
+                          "dense");
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTrain)
+#include "tst_train.moc"

@@ -3,6 +3,7 @@
 // that complementarity is measured (P found, collisions and holes per group reported), that every
 // engine then gives the source model's logits, and that bad input is refused with one sentence
 // naming the tensor, exit 2 and no output file.
+#include "common/cli_run.h"
 #include "common/test_models.h"
 #include "engines/engine.h"
 #include "model/model_io.h"
@@ -28,25 +29,8 @@ using sstest::Tensors;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QString out, err;
-};
-
-Run runCli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(SS_CLI_PATH), args);
-    Run r;
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
+using sstest::runCli;
+using Run = sstest::CliRun;
 
 enum class Naming { SparseScope, Nupic };
 
@@ -125,7 +109,7 @@ class TestImport : public QObject {
     static void importOk(const QStringList& args, QJsonObject* report, Model* model)
     {
         const Run r = runCli(QStringList { "import" } + args + QStringList { "--json" });
-        QVERIFY2(r.code == 0, qPrintable("exit " + QString::number(r.code) + ": " + r.err));
+        QVERIFY2(r.exit == 0, qPrintable("exit " + QString::number(r.exit) + ": " + r.err));
         QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
         const auto doc = QJsonDocument::fromJson(r.out.toUtf8());
         QVERIFY2(doc.isObject(), qPrintable(r.out));
@@ -197,7 +181,7 @@ class TestImport : public QObject {
         const QString out = path("refused.safetensors");
         QFile::remove(out);
         const Run r = runCli(QStringList { "import", file, "-o", out } + extra);
-        QCOMPARE(r.code, 2);
+        QCOMPARE(r.exit, 2);
         QVERIFY2(r.err.contains(tensor), qPrintable(r.err));
         QCOMPARE(r.err.trimmed().count('\n'), 0);
         QVERIFY2(r.err.trimmed().endsWith('.'), qPrintable(r.err));
@@ -378,7 +362,7 @@ private slots:
         enginesMatchSource(m, src);
         // The table names the verdict and the groups too.
         const Run r = runCli({ "import", pt, "-o", path("random2.safetensors") });
-        QCOMPARE(r.code, 0);
+        QCOMPARE(r.exit, 0);
         QVERIFY2(r.out.contains("NO (counts at P=10)"), qPrintable(r.out));
         QVERIFY2(r.out.contains("groups have colliding or uncovered positions"), qPrintable(r.out));
     }
@@ -411,7 +395,7 @@ private slots:
         // 40 mel bands do not fit the 32x32 input
         const Run r = runCli(
             { "import", pt, "--classes", "a,b,c,d,e,f,g,h,i,j,k,l,m", "--n-mels", "40", "-o", path("x.safetensors") });
-        QCOMPARE(r.code, 2);
+        QCOMPARE(r.exit, 2);
         QVERIFY2(r.err.contains("40 mel bands"), qPrintable(r.err));
     }
 
@@ -489,7 +473,7 @@ private slots:
         }
         // bad usage
         const Run r = runCli({ "import", path("good.pt") });
-        QCOMPARE(r.code, 2);
+        QCOMPARE(r.exit, 2);
         QVERIFY(r.err.contains("-o FILE"));
     }
 };

@@ -2,6 +2,7 @@
 // one-epoch runs lower the loss and export models that load, pack with zero collisions
 // (complementary) and give the trainer's accuracy on every engine; cancel + resume; and the CLI
 // refuses bad data with one sentence and exit 2.
+#include "common/cli_run.h"
 #include "datasets/train/augment.h"
 #include "datasets/train/trainer.h"
 
@@ -56,26 +57,8 @@ double energy(const std::vector<float>& x, size_t b, size_t e)
     return s;
 }
 
-struct Run {
-    int exit = -1;
-    QByteArray out, err;
-};
-
-Run runCli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(SS_CLI_PATH), args);
-    Run r;
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-        return r;
-    }
-    r.exit = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
+using sstest::runCli;
+using Run = sstest::CliRun;
 
 // A hand-written GSC tree: `per_word` tone clips for yes/no/bird, two in the test list, one noise file.
 void writeTree(const std::string& root, int per_word)
@@ -348,7 +331,7 @@ private slots:
         const std::string root = tmp_.path().toStdString();
         auto expectOneSentence = [](const Run& r, const char* needle) {
             QCOMPARE(r.exit, 2);
-            const QString err = QString::fromUtf8(r.err).trimmed();
+            const QString err = r.err.trimmed();
             QVERIFY2(!err.contains('\n'), qPrintable(err));
             QVERIFY2(err.contains(QString::fromUtf8(needle), Qt::CaseInsensitive), qPrintable(err));
         };
@@ -362,7 +345,7 @@ private slots:
         {
             const Run r = train(root + "/empty", root + "/m.safetensors");
             QCOMPARE(r.exit, 2);
-            QVERIFY(!QString::fromUtf8(r.err).trimmed().contains('\n'));
+            QVERIFY(!r.err.trimmed().contains('\n'));
         }
         // A list naming a missing clip.
         writeTree(root + "/badlist", 4);

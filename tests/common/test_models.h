@@ -4,6 +4,8 @@
 #include "model/model.h"
 #include "model/synth.h"
 
+#include <algorithm>
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -19,6 +21,22 @@ inline std::vector<float> randomInputs(const ss::Model& m, int items, uint64_t s
         v = d(rng);
     return x;
 }
+
+// How far one item's logits are from the reference's: the largest absolute difference and the
+// largest reference magnitude (at least 1e-6), so a check reads err <= tol * scale.
+struct LogitsError {
+    double err = 0, scale = 1e-6;
+};
+inline LogitsError logitsError(const float* ref, const float* got, int K)
+{
+    LogitsError e;
+    for (int i = 0; i < K; ++i) {
+        e.scale = std::max(e.scale, double(std::abs(ref[i])));
+        e.err = std::max(e.err, double(std::abs(ref[i] - got[i])));
+    }
+    return e;
+}
+inline int argmax(const float* v, int K) { return int(std::max_element(v, v + K) - v); }
 
 // A model exercising what the GSC net does not: padding, stride 2, ReLU, a standalone affine
 // batch norm, local k-WTA, KWinners without boosting, independent-route or random masks.

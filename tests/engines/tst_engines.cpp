@@ -40,16 +40,11 @@ private:
         for (int b = 0; b < batch; ++b) {
             const float* r = ref.data() + size_t(b) * K;
             const float* g = got.data() + size_t(b) * K;
-            double scale = 1e-6, err = 0;
-            for (int i = 0; i < K; ++i) {
-                scale = std::max(scale, double(std::abs(r[i])));
-                err = std::max(err, double(std::abs(r[i] - g[i])));
-            }
-            const auto argmax = [K](const float* v) { return int(std::max_element(v, v + K) - v); };
+            const auto [err, scale] = sstest::logitsError(r, g, K);
             const QByteArray where = QByteArray::fromStdString(engine_name + " isa=" + isa + " batch=" + std::to_string(batch) +
                                                                " threads=" + std::to_string(threads) + " item=" + std::to_string(b));
             QVERIFY2(err <= 1e-4 * scale, (where + " max error " + QByteArray::number(err) + " vs scale " + QByteArray::number(scale)).constData());
-            QVERIFY2(argmax(r) == argmax(g), (where + " argmax differs").constData());
+            QVERIFY2(sstest::argmax(r, K) == sstest::argmax(g, K), (where + " argmax differs").constData());
         }
         // Stats: one entry per step, MACs counted, time measured
         const auto stats = engine->layerStats();
@@ -154,11 +149,7 @@ private slots:
         auto e = createEngine(engine.toStdString());
         QVERIFY(e->prepare(*m, {}).isOk());
         QVERIFY(e->infer(x.data(), 1, got.data()).isOk());
-        double scale = 1e-6, err = 0;
-        for (int i = 0; i < 12; ++i) {
-            scale = std::max(scale, double(std::abs(ref[size_t(i)])));
-            err = std::max(err, double(std::abs(ref[size_t(i)] - got[size_t(i)])));
-        }
+        const auto [err, scale] = sstest::logitsError(ref.data(), got.data(), 12);
         QVERIFY2(err <= 1e-4 * scale, qPrintable(QString("max error %1 vs scale %2").arg(err).arg(scale)));
     }
 

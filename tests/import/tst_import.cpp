@@ -142,14 +142,10 @@ class TestImport : public QObject {
             for (int b = 0; b < batch; ++b) {
                 const float* r = ref.data() + size_t(b) * K;
                 const float* g = got.data() + size_t(b) * K;
-                double scale = 1e-6, err = 0;
-                for (int i = 0; i < K; ++i) {
-                    scale = std::max(scale, double(std::abs(r[i])));
-                    err = std::max(err, double(std::abs(r[i] - g[i])));
-                }
+                const auto [err, scale] = sstest::logitsError(r, g, K);
                 QVERIFY2(err <= 1e-4 * scale,
                     (info.name + " item " + std::to_string(b) + " error " + std::to_string(err)).c_str());
-                QCOMPARE(int(std::max_element(g, g + K) - g), int(std::max_element(r, r + K) - r));
+                QCOMPARE(sstest::argmax(g, K), sstest::argmax(r, K));
             }
             ++engines;
         }

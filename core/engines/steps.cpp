@@ -207,12 +207,13 @@ public:
     {
         const int64_t n = in.size();
         const size_t acc_size = size_t(out.h) * out.w * P * rowpad;
-        // one float scratch: winner values, then the accumulator rows
-        float* val = scratch.floats(worker, size_t(n) + acc_size);
-        float* acc = val + n;
-        int32_t* idx = scratch.ints(worker, size_t(n) + size_t(in.h * in.w) + 1);
+        // one float scratch: winner values (with the kernels' slack), then the accumulator rows
+        const size_t list = size_t(n) + kernels::kNonzerosSlack;
+        float* val = scratch.floats(worker, list + acc_size);
+        float* acc = val + list;
+        int32_t* idx = scratch.ints(worker, list + size_t(in.h * in.w) + 1);
         if (conv) {
-            int32_t* pos_begin = idx + n;
+            int32_t* pos_begin = idx + list;
             const int count = k->nonzeros_by_position(xi, in.h * in.w, in.c, pos_begin, idx, val);
             kernels::ScatterConvArgs a{pos_begin, idx, val, in.h, in.w, in.c, out.h, out.w, kh, kw, stride, pad,
                                        wc.data(), rowpad, row_off.data(), row_len.data(), P, bias_rows.data(),

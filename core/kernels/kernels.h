@@ -108,6 +108,8 @@ struct ScatterLinearArgs {
     int64_t macs;
 };
 
+constexpr int kNonzerosSlack = 16;
+
 struct KernelTable {
     Isa isa;
     int vector_width; // floats per vector register
@@ -116,9 +118,10 @@ struct KernelTable {
     void (*scatter_conv)(ScatterConvArgs&);
     void (*scatter_linear)(ScatterLinearArgs&);
     // Non-zeros of an H*W x C buffer, grouped by position: fills pos_begin[hw+1], chan, val.
-    // Returns the count. chan/val need room for hw*c entries.
+    // Returns the count. chan/val need room for hw*c + kNonzerosSlack entries (vector stores may
+    // write scratch past the count).
     int (*nonzeros_by_position)(const float* x, int hw, int c, int32_t* pos_begin, int32_t* chan, float* val);
-    // Non-zeros of a vector: idx/val; returns the count.
+    // Non-zeros of a vector: idx/val (room for n + kNonzerosSlack); returns the count.
     int (*nonzeros)(const float* x, int n, int32_t* idx, float* val);
     // k-WTA Select in place (sparsity/kwinners.h semantics): keep the k largest x*boost (boost may
     // be null), ties toward the lower order[i] (or i; order must be a permutation of 0..n-1);

@@ -1,5 +1,6 @@
 // sparsescope-cli: everything the desktop app shows, headless.
 #include "cli.h"
+#include "engines/blas_env.h"
 
 #include <QCoreApplication>
 
@@ -40,6 +41,7 @@ void usage(std::ostream& os)
 
 int main(int argc, char** argv)
 {
+    ss::fixBlasCoreType(argv); // may re-exec: before anything else
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName("sparsescope-cli");
     QCoreApplication::setApplicationVersion(SPARSESCOPE_VERSION);

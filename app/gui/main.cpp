@@ -4,6 +4,7 @@
 #include "widgets/screenshot.h"
 
 #include "engines/engine.h"
+#include "engines/blas_env.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -25,6 +26,7 @@ int fail(const QString& sentence, int code)
 
 int main(int argc, char** argv)
 {
+    ss::fixBlasCoreType(argv); // may re-exec: before anything else
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("SparseScope"));
     QApplication::setApplicationName(QStringLiteral("SparseScope"));

@@ -5,6 +5,7 @@
 #include "datasets/evaluate.h"
 #include "datasets/gsc.h"
 #include "engines/torch_message.h"
+#include "kernels/kernels.h"
 #include "model/model_io.h"
 #include "util/thread_pool.h"
 
@@ -18,6 +19,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <malloc.h>
 #include <map>
 #include <set>
 #include <cstring>
@@ -111,36 +113,96 @@ Net makeNet(Model& m, double boost_strength, int duty_cycle_period)
     return net;
 }
 
-// k winners per item on boosted values; the raw values of the winners pass. Training picks the
-// threshold with topk (ties at it are rare and harmless there); inference breaks ties toward the
-// lower flat index exactly as every SparseScope engine does, so the trainer's test accuracy is
-// the engines'.
+// k winners per item on boosted values; the raw values of the winners pass and the gradient flows
+// through them. The winners are chosen by core's Select kernel, the one every engine runs (ties to
+// the lower flat index), in training and inference alike: exactly the engines' semantics, and about
+// ten times faster than libtorch's topk here. A winner whose raw value is exactly 0 passes no
+// gradient (it is told from the losers by its value).
 torch::Tensor kwinners(NetLayer& l, const torch::Tensor& x, bool train, double strength)
 {
     const int64_t B = x.size(0);
     const int64_t n = x.numel() / B;
     const int64_t k = train ? l.spec->k : l.spec->k_inference;
-    torch::Tensor boosted = x.detach();
-    if (strength > 0) {
-        const double target = double(k) / double(n);
-        boosted = boosted * torch::exp((target - l.duty) * strength);
-    }
-    boosted = boosted.reshape({B, n});
+    if (k >= n)
+        return x;
     torch::Tensor keep;
-    if (k >= n) {
-        keep = torch::ones_like(boosted, torch::kBool);
-    } else if (train) {
-        const auto th = std::get<0>(boosted.topk(k, 1, true, false)).amin(1, true);
-        keep = boosted >= th;
-    } else {
-        const auto kth = std::get<0>(boosted.kthvalue(n - k + 1, 1, true));
-        const auto above = boosted > kth;
-        const auto equal = boosted == kth;
-        const auto room = k - above.sum(1, true);
-        keep = above.logical_or(equal.logical_and(equal.to(torch::kLong).cumsum(1) <= room));
+    {
+        torch::NoGradGuard ng;
+        torch::Tensor boost; // one factor per element of an item
+        if (strength > 0) {
+            const double target = double(k) / double(n);
+            boost = torch::exp((target - l.duty) * strength);
+            boost = (l.spec->kind == LayerKind::KWinners2d ? boost.expand({1, x.size(1), x.size(2), x.size(3)}) : boost)
+                        .contiguous()
+                        .reshape({n});
+        }
+        torch::Tensor winners = x.detach().to(torch::kFloat).contiguous().clone();
+        float* p = winners.data_ptr<float>();
+        const float* bp = boost.defined() ? boost.data_ptr<float>() : nullptr;
+        std::vector<uint32_t> scratch(size_t(2 * n + 1));
+        const auto& kt = kernels::best();
+        for (int64_t b = 0; b < B; ++b)
+            kt.kwinners(p + b * n, int(n), int(k), bp, nullptr, scratch.data());
+        keep = winners.ne(0).to(x.scalar_type());
     }
-    return x * keep.reshape(x.sizes()).to(x.scalar_type());
+    return x * keep;
 }
+
+// Non-overlapping max-pool (kernel = stride, no padding, floor) on NCHW float tensors with its own
+// backward: libtorch 1.13's CPU max_pool2d took ~11 ms per batch of 32 GSC items (forward and
+// backward), a sixth of a training step. Ties go to the first element in row-major window order,
+// as max_pool2d's. Other pools take torch::max_pool2d.
+struct MaxPoolNonOverlapping : torch::autograd::Function<MaxPoolNonOverlapping> {
+    static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& xin, int64_t k)
+    {
+        const torch::Tensor x = xin.contiguous();
+        const int64_t N = x.size(0) * x.size(1), H = x.size(2), W = x.size(3);
+        const int64_t OH = (H - k) / k + 1, OW = (W - k) / k + 1;
+        auto y = torch::empty({x.size(0), x.size(1), OH, OW}, x.options());
+        auto arg = torch::empty({x.size(0), x.size(1), OH, OW}, x.options().dtype(torch::kInt32));
+        const float* xp = x.data_ptr<float>();
+        float* yp = y.data_ptr<float>();
+        int32_t* ap = arg.data_ptr<int32_t>();
+        for (int64_t c = 0; c < N; ++c) {
+            const float* xc = xp + c * H * W;
+            for (int64_t oy = 0; oy < OH; ++oy)
+                for (int64_t ox = 0; ox < OW; ++ox) {
+                    int64_t best = oy * k * W + ox * k;
+                    float m = xc[best];
+                    for (int64_t dy = 0; dy < k; ++dy)
+                        for (int64_t dx = 0; dx < k; ++dx) {
+                            const int64_t i = (oy * k + dy) * W + ox * k + dx;
+                            if (xc[i] > m) {
+                                m = xc[i];
+                                best = i;
+                            }
+                        }
+                    const int64_t o = (c * OH + oy) * OW + ox;
+                    yp[o] = m;
+                    ap[o] = int32_t(best);
+                }
+        }
+        ctx->save_for_backward({arg});
+        ctx->saved_data["shape"] = x.sizes().vec();
+        return y;
+    }
+
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list g)
+    {
+        const torch::Tensor arg = ctx->get_saved_variables()[0];
+        const auto shape = ctx->saved_data["shape"].toIntVector();
+        const torch::Tensor go = g[0].contiguous();
+        auto gi = torch::zeros(shape, go.options());
+        const int64_t N = shape[0] * shape[1], HW = shape[2] * shape[3], O = arg.size(2) * arg.size(3);
+        const float* gp = go.data_ptr<float>();
+        const int32_t* ap = arg.data_ptr<int32_t>();
+        float* ip = gi.data_ptr<float>();
+        for (int64_t c = 0; c < N; ++c)
+            for (int64_t o = 0; o < O; ++o)
+                ip[c * HW + ap[c * O + o]] += gp[c * O + o];
+        return {gi, torch::Tensor()};
+    }
+};
 
 void updateDutyCycle(NetLayer& l, const torch::Tensor& out, int period_items)
 {
@@ -178,7 +240,10 @@ torch::Tensor forward(Net& net, torch::Tensor x, bool train)
             x = torch::batch_norm(x, {}, {}, l.rm, l.rv, train, 0.1, L.eps, false);
             break;
         case LayerKind::MaxPool2d:
-            x = torch::max_pool2d(x, {L.pool_kernel, L.pool_kernel}, {L.pool_stride, L.pool_stride});
+            if (L.pool_kernel == L.pool_stride && x.scalar_type() == torch::kFloat && x.dim() == 4)
+                x = MaxPoolNonOverlapping::apply(x, int64_t(L.pool_kernel));
+            else
+                x = torch::max_pool2d(x, {L.pool_kernel, L.pool_kernel}, {L.pool_stride, L.pool_stride});
             break;
         case LayerKind::ReLU:
             x = torch::relu(x);
@@ -516,6 +581,11 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
 {
     const auto t_start = Clock::now();
     const TrainOptions o = withDefaults(options);
+    // libtorch allocates and frees the same multi-megabyte activation tensors every step; above
+    // glibc's default 128 KiB threshold each one is a fresh mmap whose pages the kernel faults in
+    // and zeroes (14% of a training run's CPU time, measured with perf). Keep them in the heap.
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     auto report = [&](TrainProgress p) {
         p.elapsed = secondsSince(t_start);
         if (progress)

@@ -2,6 +2,7 @@
 
 #include "bench/cpu_info.h"
 #include "bench/stats.h"
+#include "engines/blas_env.h"
 
 #include <unistd.h>
 
@@ -401,6 +402,7 @@ BenchContext makeContext(const std::string& model_path, const Model& model)
     c.l1d = cpu.l1d;
     c.l2 = cpu.l2;
     c.l3 = cpu.l3;
+    c.blas = blasCoreName();
 
     // Google Benchmark's lesson: say loudly when the numbers should not be trusted.
     const std::string bt = lower(c.build_type);
@@ -415,6 +417,9 @@ BenchContext makeContext(const std::string& model_path, const Model& model)
         c.warnings.push_back("CPU scaling governor is '" + c.governor +
                              "': the clock changes with load, so absolute timings vary; ratios between "
                              "engines (run side by side) are less affected.");
+    if (lower(c.blas) == "prescott")
+        c.warnings.push_back("OpenBLAS runs its generic Prescott kernels on this CPU, so the torch engine's matrix "
+                             "products are slower than they could be; set OPENBLAS_CORETYPE (e.g. SkylakeX or Haswell).");
     auto rapl = RaplMeter::open();
     if (!rapl)
         c.warnings.push_back("energy is estimated (process CPU time x watts per core), not measured: " +

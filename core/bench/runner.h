@@ -90,6 +90,7 @@ struct BenchContext {
     double mhz = 0;
     std::string governor;
     size_t l1d = 0, l2 = 0, l3 = 0; // bytes
+    std::string blas;       // OpenBLAS core libtorch's GEMMs use ("" when OpenBLAS is not loaded)
     std::vector<std::string> warnings;
 };
 

@@ -97,6 +97,7 @@ json contextToJson(const BenchContext& c)
                 {"mhz", finite(c.mhz)},
                 {"governor", c.governor},
                 {"caches", {{"l1d", c.l1d}, {"l2", c.l2}, {"l3", c.l3}}},
+                {"blas", c.blas},
                 {"warnings", c.warnings}};
 }
 
@@ -173,6 +174,7 @@ BenchContext contextFromJson(const json& j)
     c.cores = get<int>(j, "cores", 0);
     c.mhz = get<double>(j, "mhz", 0.0);
     c.governor = get<std::string>(j, "governor", "");
+    c.blas = get<std::string>(j, "blas", "");
     if (const auto caches = j.find("caches"); caches != j.end() && caches->is_object()) {
         c.l1d = get<size_t>(*caches, "l1d", 0);
         c.l2 = get<size_t>(*caches, "l2", 0);
@@ -513,6 +515,8 @@ std::string benchToConsole(const BenchContext& c, const std::vector<BenchResult>
         << formatBytes(c.l3);
     if (!c.governor.empty())
         out << ", governor " << c.governor;
+    if (!c.blas.empty())
+        out << ", OpenBLAS " << c.blas;
     out << "\n";
     for (const std::string& w : c.warnings)
         out << "***WARNING*** " << w << "\n";

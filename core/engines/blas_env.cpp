@@ -32,8 +32,14 @@ void fixBlasCoreType(char** argv)
         core = "Haswell";
     if (!core)
         return;
+    // The resolved path, not /proc/self/exe itself: the process would be named "exe" in ps and top.
+    char path[4096];
+    const ssize_t len = readlink("/proc/self/exe", path, sizeof(path) - 1);
+    if (len <= 0)
+        return;
+    path[len] = '\0';
     setenv("OPENBLAS_CORETYPE", core, 1); // also stops a second round if the exec'd program still says Prescott
-    execv("/proc/self/exe", argv);
+    execv(path, argv);
     unsetenv("OPENBLAS_CORETYPE"); // exec failed: carry on as we were
 }
 

@@ -10,7 +10,8 @@ namespace ss {
 // Call first thing in main(). When this process has OpenBLAS loaded (libtorch builds), OpenBLAS
 // chose its Prescott fallback, OPENBLAS_CORETYPE is unset and the CPU has AVX-512 (SkylakeX
 // kernels) or AVX2+FMA (Haswell kernels): sets OPENBLAS_CORETYPE accordingly and re-executes
-// /proc/self/exe with the same arguments. Otherwise (or if exec fails) returns and nothing changes.
+// this program (/proc/self/exe, resolved) with the same arguments. Otherwise (or if exec fails)
+// returns and nothing changes.
 void fixBlasCoreType(char** argv);
 
 // The OpenBLAS core in use ("SkylakeX", "Prescott", ...), or "" when OpenBLAS is not loaded.

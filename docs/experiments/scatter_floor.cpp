@@ -145,8 +145,9 @@ int main()
                 if (b == e)
                     continue;
                 __m256 s[K * K];
-                for (auto& x : s)
-                    x = _mm256_setzero_ps();
+#pragma GCC unroll 25
+                for (int t = 0; t < K * K; ++t)
+                    s[t] = _mm256_setzero_ps();
                 for (int k = b; k < e; ++k) {
                     const __m256 v = _mm256_set1_ps(W.val[size_t(k)]);
                     const float* w = &wct[size_t(W.chan[size_t(k)]) * K * K * 8];
@@ -154,7 +155,9 @@ int main()
                     for (int t = 0; t < K * K; ++t)
                         s[t] = _mm256_fmadd_ps(v, _mm256_loadu_ps(w + t * 8), s[t]);
                 }
+#pragma GCC unroll 5
                 for (int dy = 0; dy < K; ++dy)
+#pragma GCC unroll 5
                     for (int dx = 0; dx < K; ++dx) {
                         const int oy = iy - dy, ox = ix - dx;
                         if (oy < 0 || oy >= OH || ox < 0 || ox >= OW)
@@ -182,6 +185,7 @@ int main()
             x = _mm256_setzero_ps();
         const __m256 v = _mm256_set1_ps(0.5f);
         for (size_t i = 0; i < woff.size(); i += 8)
+#pragma GCC unroll 8
             for (int j = 0; j < 8; ++j)
                 s[j] = _mm256_fmadd_ps(v, _mm256_loadu_ps(&wct[size_t(woff[i + size_t(j)])]), s[j]);
         for (int j = 1; j < 8; ++j)

@@ -53,7 +53,7 @@ int cmdTrain(const QStringList& args)
     p.addOption({"momentum", "SGD momentum (default 0, as published; sgd only).", "M", "0"});
     p.addOption({"k-inference", "k at inference = k x factor; with several (e.g. 1,1.5) the best on validation is kept "
                                 "(default 1).", "LIST"});
-    p.addOption({"unknown-share", "Share of the _unknown_ clips drawn afresh for each epoch (default 0.333; 1 = all).", "X"});
+    p.addOption({"unknown-share", "Share of the _unknown_ clips drawn afresh for each epoch (default 1 = all).", "X"});
     p.addOption({"seed", "Random seed: masks, initial weights, order and augmentation.", "S", "1"});
     p.addOption({"threads", "Threads (default: all cores).", "N"});
     p.addOption({"limit", "Train on a random subset of N training items (0 = all).", "N", "0"});

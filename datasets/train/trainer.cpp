@@ -1,4 +1,5 @@
 #include "datasets/train/trainer.h"
+#include "datasets/train/torch_ops.h"
 
 #include "audio/melspec.h"
 #include "audio/wav.h"
@@ -28,6 +29,95 @@
 #include <thread>
 
 namespace ss {
+
+namespace trainops {
+
+// The winners are chosen by core's Select kernel, the one every engine runs (ties to the lower
+// flat index), in training and inference alike: exactly the engines' semantics, and about ten
+// times faster than libtorch's topk here.
+torch::Tensor kwinners(const torch::Tensor& x, int64_t k, const torch::Tensor& boost)
+{
+    const int64_t B = x.size(0);
+    const int64_t n = x.numel() / B;
+    if (k >= n)
+        return x;
+    torch::Tensor keep;
+    {
+        torch::NoGradGuard ng;
+        torch::Tensor winners = x.detach().to(torch::kFloat).contiguous().clone();
+        const torch::Tensor b = boost.defined() ? boost.to(torch::kFloat).contiguous() : boost;
+        float* p = winners.data_ptr<float>();
+        const float* bp = b.defined() ? b.data_ptr<float>() : nullptr;
+        std::vector<uint32_t> scratch(size_t(2 * n + 1));
+        const auto& kt = kernels::best();
+        for (int64_t i = 0; i < B; ++i)
+            kt.kwinners(p + i * n, int(n), int(k), bp, nullptr, scratch.data());
+        keep = winners.ne(0).to(x.scalar_type());
+    }
+    return x * keep;
+}
+
+namespace {
+struct MaxPoolNonOverlapping : torch::autograd::Function<MaxPoolNonOverlapping> {
+    static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& xin, int64_t k)
+    {
+        const torch::Tensor x = xin.contiguous();
+        const int64_t N = x.size(0) * x.size(1), H = x.size(2), W = x.size(3);
+        const int64_t OH = (H - k) / k + 1, OW = (W - k) / k + 1;
+        auto y = torch::empty({x.size(0), x.size(1), OH, OW}, x.options());
+        auto arg = torch::empty({x.size(0), x.size(1), OH, OW}, x.options().dtype(torch::kInt32));
+        const float* xp = x.data_ptr<float>();
+        float* yp = y.data_ptr<float>();
+        int32_t* ap = arg.data_ptr<int32_t>();
+        for (int64_t c = 0; c < N; ++c) {
+            const float* xc = xp + c * H * W;
+            for (int64_t oy = 0; oy < OH; ++oy)
+                for (int64_t ox = 0; ox < OW; ++ox) {
+                    int64_t best = oy * k * W + ox * k;
+                    float m = xc[best];
+                    for (int64_t dy = 0; dy < k; ++dy)
+                        for (int64_t dx = 0; dx < k; ++dx) {
+                            const int64_t i = (oy * k + dy) * W + ox * k + dx;
+                            if (xc[i] > m) {
+                                m = xc[i];
+                                best = i;
+                            }
+                        }
+                    const int64_t o = (c * OH + oy) * OW + ox;
+                    yp[o] = m;
+                    ap[o] = int32_t(best);
+                }
+        }
+        ctx->save_for_backward({arg});
+        ctx->saved_data["shape"] = x.sizes().vec();
+        return y;
+    }
+
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list g)
+    {
+        const torch::Tensor arg = ctx->get_saved_variables()[0];
+        const auto shape = ctx->saved_data["shape"].toIntVector();
+        const torch::Tensor go = g[0].contiguous();
+        auto gi = torch::zeros(shape, go.options());
+        const int64_t N = shape[0] * shape[1], HW = shape[2] * shape[3], O = arg.size(2) * arg.size(3);
+        const float* gp = go.data_ptr<float>();
+        const int32_t* ap = arg.data_ptr<int32_t>();
+        float* ip = gi.data_ptr<float>();
+        for (int64_t c = 0; c < N; ++c)
+            for (int64_t o = 0; o < O; ++o)
+                ip[c * HW + ap[c * O + o]] += gp[c * O + o];
+        return {gi, torch::Tensor()};
+    }
+};
+
+} // namespace
+
+torch::Tensor maxPoolNonOverlapping(const torch::Tensor& x, int64_t k)
+{
+    return MaxPoolNonOverlapping::apply(x, k);
+}
+
+} // namespace trainops
 
 namespace {
 
@@ -114,11 +204,8 @@ Net makeNet(Model& m, double boost_strength, int duty_cycle_period)
     return net;
 }
 
-// k winners per item on boosted values; the raw values of the winners pass and the gradient flows
-// through them. The winners are chosen by core's Select kernel, the one every engine runs (ties to
-// the lower flat index), in training and inference alike: exactly the engines' semantics, and about
-// ten times faster than libtorch's topk here. A winner whose raw value is exactly 0 passes no
-// gradient (it is told from the losers by its value).
+// k winners per item on boosted values (trainops::kwinners), boost from the duty cycles as
+// nupic.torch: exp((k/n - duty) * strength), per channel (KWinners2d) or per unit.
 torch::Tensor kwinners(NetLayer& l, const torch::Tensor& x, bool train, double strength)
 {
     const int64_t B = x.size(0);
@@ -126,84 +213,17 @@ torch::Tensor kwinners(NetLayer& l, const torch::Tensor& x, bool train, double s
     const int64_t k = train ? l.spec->k : l.spec->k_inference;
     if (k >= n)
         return x;
-    torch::Tensor keep;
-    {
+    torch::Tensor boost; // one factor per element of an item
+    if (strength > 0) {
         torch::NoGradGuard ng;
-        torch::Tensor boost; // one factor per element of an item
-        if (strength > 0) {
-            const double target = double(k) / double(n);
-            boost = torch::exp((target - l.duty) * strength);
-            boost = (l.spec->kind == LayerKind::KWinners2d ? boost.expand({1, x.size(1), x.size(2), x.size(3)}) : boost)
-                        .contiguous()
-                        .reshape({n});
-        }
-        torch::Tensor winners = x.detach().to(torch::kFloat).contiguous().clone();
-        float* p = winners.data_ptr<float>();
-        const float* bp = boost.defined() ? boost.data_ptr<float>() : nullptr;
-        std::vector<uint32_t> scratch(size_t(2 * n + 1));
-        const auto& kt = kernels::best();
-        for (int64_t b = 0; b < B; ++b)
-            kt.kwinners(p + b * n, int(n), int(k), bp, nullptr, scratch.data());
-        keep = winners.ne(0).to(x.scalar_type());
+        const double target = double(k) / double(n);
+        boost = torch::exp((target - l.duty) * strength);
+        boost = (l.spec->kind == LayerKind::KWinners2d ? boost.expand({1, x.size(1), x.size(2), x.size(3)}) : boost)
+                    .contiguous()
+                    .reshape({n});
     }
-    return x * keep;
+    return trainops::kwinners(x, k, boost);
 }
-
-// Non-overlapping max-pool (kernel = stride, no padding, floor) on NCHW float tensors with its own
-// backward: libtorch 1.13's CPU max_pool2d took ~11 ms per batch of 32 GSC items (forward and
-// backward), a sixth of a training step. Ties go to the first element in row-major window order,
-// as max_pool2d's. Other pools take torch::max_pool2d.
-struct MaxPoolNonOverlapping : torch::autograd::Function<MaxPoolNonOverlapping> {
-    static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& xin, int64_t k)
-    {
-        const torch::Tensor x = xin.contiguous();
-        const int64_t N = x.size(0) * x.size(1), H = x.size(2), W = x.size(3);
-        const int64_t OH = (H - k) / k + 1, OW = (W - k) / k + 1;
-        auto y = torch::empty({x.size(0), x.size(1), OH, OW}, x.options());
-        auto arg = torch::empty({x.size(0), x.size(1), OH, OW}, x.options().dtype(torch::kInt32));
-        const float* xp = x.data_ptr<float>();
-        float* yp = y.data_ptr<float>();
-        int32_t* ap = arg.data_ptr<int32_t>();
-        for (int64_t c = 0; c < N; ++c) {
-            const float* xc = xp + c * H * W;
-            for (int64_t oy = 0; oy < OH; ++oy)
-                for (int64_t ox = 0; ox < OW; ++ox) {
-                    int64_t best = oy * k * W + ox * k;
-                    float m = xc[best];
-                    for (int64_t dy = 0; dy < k; ++dy)
-                        for (int64_t dx = 0; dx < k; ++dx) {
-                            const int64_t i = (oy * k + dy) * W + ox * k + dx;
-                            if (xc[i] > m) {
-                                m = xc[i];
-                                best = i;
-                            }
-                        }
-                    const int64_t o = (c * OH + oy) * OW + ox;
-                    yp[o] = m;
-                    ap[o] = int32_t(best);
-                }
-        }
-        ctx->save_for_backward({arg});
-        ctx->saved_data["shape"] = x.sizes().vec();
-        return y;
-    }
-
-    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list g)
-    {
-        const torch::Tensor arg = ctx->get_saved_variables()[0];
-        const auto shape = ctx->saved_data["shape"].toIntVector();
-        const torch::Tensor go = g[0].contiguous();
-        auto gi = torch::zeros(shape, go.options());
-        const int64_t N = shape[0] * shape[1], HW = shape[2] * shape[3], O = arg.size(2) * arg.size(3);
-        const float* gp = go.data_ptr<float>();
-        const int32_t* ap = arg.data_ptr<int32_t>();
-        float* ip = gi.data_ptr<float>();
-        for (int64_t c = 0; c < N; ++c)
-            for (int64_t o = 0; o < O; ++o)
-                ip[c * HW + ap[c * O + o]] += gp[c * O + o];
-        return {gi, torch::Tensor()};
-    }
-};
 
 void updateDutyCycle(NetLayer& l, const torch::Tensor& out, int period_items)
 {
@@ -242,7 +262,7 @@ torch::Tensor forward(Net& net, torch::Tensor x, bool train)
             break;
         case LayerKind::MaxPool2d:
             if (L.pool_kernel == L.pool_stride && x.scalar_type() == torch::kFloat && x.dim() == 4)
-                x = MaxPoolNonOverlapping::apply(x, int64_t(L.pool_kernel));
+                x = trainops::maxPoolNonOverlapping(x, int64_t(L.pool_kernel));
             else
                 x = torch::max_pool2d(x, {L.pool_kernel, L.pool_kernel}, {L.pool_stride, L.pool_stride});
             break;

@@ -1,0 +1,20 @@
+// Two training ops the trainer runs itself instead of libtorch's (datasets/README.md, "Speed"),
+// exposed for tests/train. Needs libtorch's headers.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace ss::trainops {
+
+// k-WTA per item (dim 0) over all other dims: keeps the k largest x * boost (boost: one factor per
+// element of an item, or undefined for none), ties to the lower flat index, exactly as the engines'
+// Select; returns x at the winners and 0 elsewhere, with the gradient flowing through the winners
+// (a winner whose value is exactly 0 passes none: it is told from the losers by its value).
+torch::Tensor kwinners(const torch::Tensor& x, int64_t k, const torch::Tensor& boost = {});
+
+// Max-pool of an NCHW float tensor with kernel = stride = k, no padding, floor; ties go to the
+// first element in row-major window order (as torch::max_pool2d). Its own backward: libtorch
+// 1.13's CPU max_pool2d took ~11 ms per batch of 32 GSC items, forward and backward.
+torch::Tensor maxPoolNonOverlapping(const torch::Tensor& x, int64_t k);
+
+} // namespace ss::trainops

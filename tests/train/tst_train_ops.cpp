@@ -1,0 +1,90 @@
+// The trainer's own k-WTA and max-pool (datasets/train/torch_ops.h) against libtorch and the
+// engines' semantics: same forward values, same gradients, ties broken the same way.
+#include "datasets/train/torch_ops.h"
+
+#include <QTest>
+
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+using namespace ss;
+
+class TstTrainOps : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { torch::manual_seed(7); }
+
+    void maxPoolMatchesLibtorch_data()
+    {
+        QTest::addColumn<int>("n");
+        QTest::addColumn<int>("c");
+        QTest::addColumn<int>("h");
+        QTest::addColumn<int>("w");
+        QTest::addColumn<int>("k");
+        QTest::newRow("gsc conv1 map") << 4 << 64 << 28 << 28 << 2;
+        QTest::newRow("odd map, floor") << 2 << 3 << 7 << 9 << 2;
+        QTest::newRow("kernel 3") << 1 << 2 << 9 << 10 << 3;
+        QTest::newRow("kernel 1") << 1 << 1 << 3 << 3 << 1;
+    }
+    void maxPoolMatchesLibtorch()
+    {
+        QFETCH(int, n);
+        QFETCH(int, c);
+        QFETCH(int, h);
+        QFETCH(int, w);
+        QFETCH(int, k);
+        // Rounded values make ties common: they must go to the same element as libtorch's.
+        const torch::Tensor x0 = torch::round(torch::randn({n, c, h, w}) * 2);
+        const torch::Tensor a = x0.clone().requires_grad_();
+        const torch::Tensor b = x0.clone().requires_grad_();
+        const torch::Tensor ya = trainops::maxPoolNonOverlapping(a, k);
+        const torch::Tensor yb = torch::max_pool2d(b, {k, k}, {k, k});
+        QCOMPARE(ya.sizes().vec(), yb.sizes().vec());
+        QVERIFY(torch::equal(ya, yb));
+        const torch::Tensor g = torch::randn(yb.sizes());
+        ya.backward(g);
+        yb.backward(g);
+        QVERIFY(torch::equal(a.grad(), b.grad()));
+        QVERIFY(a.grad().abs().sum().item<double>() > 0);
+    }
+
+    // Reference: per item, order by boosted value descending, then flat index ascending; keep k.
+    void kwinnersKeepsTheEnginesWinners()
+    {
+        const int64_t B = 3, n = 2 * 4 * 5, k = 7;
+        torch::Tensor x0 = torch::round(torch::randn({B, 2, 4, 5}) * 3); // many ties
+        x0.index_put_({1}, 1.0);                                        // an item where everything ties
+        const torch::Tensor boost = torch::rand({n}) + 0.5;
+        for (const bool boosted : {false, true}) {
+            const torch::Tensor x = x0.clone().requires_grad_();
+            const torch::Tensor y = trainops::kwinners(x, k, boosted ? boost : torch::Tensor());
+            const torch::Tensor flat = y.detach().reshape({B, n});
+            const torch::Tensor xf = x0.reshape({B, n});
+            const torch::Tensor bf = boosted ? (xf * boost) : xf;
+            for (int64_t i = 0; i < B; ++i) {
+                std::vector<int64_t> order(static_cast<size_t>(n));
+                std::iota(order.begin(), order.end(), 0);
+                const auto v = bf[i].contiguous();
+                const float* p = v.data_ptr<float>();
+                std::stable_sort(order.begin(), order.end(), [&](int64_t l, int64_t r) { return p[l] > p[r]; });
+                std::vector<bool> win(static_cast<size_t>(n), false);
+                for (int64_t j = 0; j < k; ++j)
+                    win[size_t(order[size_t(j)])] = true;
+                for (int64_t j = 0; j < n; ++j) {
+                    const float expect = win[size_t(j)] ? xf[i][j].item<float>() : 0.0f;
+                    QCOMPARE(flat[i][j].item<float>(), expect);
+                }
+            }
+            // the gradient flows through the (non-zero) winners only
+            const torch::Tensor g = torch::randn(y.sizes());
+            y.backward(g);
+            const torch::Tensor expect_grad = g * (y.detach() != 0).to(torch::kFloat);
+            QVERIFY(torch::equal(x.grad(), expect_grad));
+        }
+    }
+};
+
+QTEST_APPLESS_MAIN(TstTrainOps)
+#include "tst_train_ops.moc"

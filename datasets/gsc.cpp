@@ -3,6 +3,7 @@
 
 #include "audio/melspec.h"
 #include "audio/wav.h"
+#include "util/splitmix.h"
 
 #include <algorithm>
 #include <cctype>
@@ -26,20 +27,6 @@ constexpr const char* kValidationList = "validation_list.txt";
 constexpr const char* kTestingList = "testing_list.txt";
 constexpr double kSilenceFraction = 0.10; // of each split's word clips, as in TensorFlow's GSC recipe
 constexpr double kSilenceWindowSeconds = 1.0;
-
-// SplitMix64: a tiny generator whose output is fixed by its definition, unlike the
-// std::*_distribution family whose results differ between standard libraries.
-struct SplitMix64 {
-    uint64_t state;
-    uint64_t next()
-    {
-        uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return z ^ (z >> 31);
-    }
-    double unit() { return double(next() >> 11) * 0x1.0p-53; } // [0, 1)
-};
 
 std::string lower(std::string s)
 {
@@ -191,7 +178,7 @@ void addSilence(std::vector<GscClip>& split, size_t word_clips, int label, const
         clip.label = label;
         clip.offset = int64_t(rng.next() % (last_start + 1));
         clip.silence = true;
-        clip.gain = float(rng.unit());
+        clip.gain = float(rng.uniform());
         split.push_back(std::move(clip));
     }
 }

@@ -3,6 +3,7 @@
 
 #include "audio/wav.h"
 #include "datasets/gsc.h"
+#include "util/splitmix.h"
 
 #include <algorithm>
 #include <array>
@@ -54,19 +55,9 @@ const std::vector<std::string> kVariants = {
     "m3",      "m4",      "m5",      "m6",      "m7",      "m8",     "norbert", "sandro",  "shelby",  "travis",
     "victor"};
 
-// SplitMix64: the same stream on every platform (no std:: distributions).
-struct Rng {
-    uint64_t s;
-    explicit Rng(uint64_t seed) : s(seed) {}
-    uint64_t next()
-    {
-        uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    double uniform() { return double(next() >> 11) * (1.0 / 9007199254740992.0); } // [0, 1)
-    double uniform(double a, double b) { return a + (b - a) * uniform(); }
+// SplitMix64 with the draws the generator needs on top.
+struct Rng : SplitMix64 {
+    using SplitMix64::SplitMix64;
     int64_t integer(int64_t lo, int64_t hi) { return lo + int64_t(next() % uint64_t(hi - lo + 1)); } // [lo, hi]
     double gauss()
     {

@@ -4,6 +4,7 @@
 
 #include "engines/engines.h"
 #include "sparsity/kwinners.h"
+#include "util/splitmix.h"
 
 #include <algorithm>
 #include <chrono>
@@ -130,14 +131,9 @@ double percentileRange(const std::vector<std::vector<float>>& xs, double percent
 std::vector<float> domainItems(int items, int64_t item, double range)
 {
     std::vector<float> x(size_t(items) * size_t(item));
-    uint64_t st = 0x5353516338ull; // fixed seed
-    for (auto& v : x) {
-        uint64_t z = (st += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        z ^= z >> 31;
-        v = float(-range * double(z >> 11) * 0x1.0p-53);
-    }
+    SplitMix64 rng(0x5353516338ull); // fixed seed
+    for (auto& v : x)
+        v = float(-range * rng.uniform());
     return x;
 }
 

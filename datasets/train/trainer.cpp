@@ -211,8 +211,6 @@ torch::Tensor kwinners(NetLayer& l, const torch::Tensor& x, bool train, double s
     const int64_t B = x.size(0);
     const int64_t n = x.numel() / B;
     const int64_t k = train ? l.spec->k : l.spec->k_inference;
-    if (k >= n)
-        return x;
     torch::Tensor boost; // one factor per element of an item
     if (strength > 0) {
         torch::NoGradGuard ng;

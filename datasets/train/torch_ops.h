@@ -1,4 +1,4 @@
-// Two training ops the trainer runs itself instead of libtorch's (datasets/README.md, "Speed"),
+// Three training ops the trainer runs itself instead of libtorch's (datasets/README.md, "Speed"),
 // exposed for tests/train. Needs libtorch's headers.
 #pragma once
 
@@ -16,5 +16,13 @@ torch::Tensor kwinners(const torch::Tensor& x, int64_t k, const torch::Tensor& b
 // first element in row-major window order (as torch::max_pool2d). Its own backward: libtorch
 // 1.13's CPU max_pool2d took ~11 ms per batch of 32 GSC items, forward and backward.
 torch::Tensor maxPoolNonOverlapping(const torch::Tensor& x, int64_t k);
+
+// Batch norm without affine parameters, training mode, of a float [N, C] or [N, C, H, W] tensor:
+// normalises with the batch's per-channel mean and biased variance and updates the running
+// statistics in place as libtorch does (momentum, unbiased variance). Its own forward and
+// backward: for conv1's map (batch 32) the forward takes 30 us per item against libtorch 1.13's
+// 83, forward and backward ~95 against ~150.
+torch::Tensor batchNormTrain(const torch::Tensor& x, torch::Tensor& running_mean, torch::Tensor& running_var,
+                             double momentum, double eps);
 
 } // namespace ss::trainops

@@ -110,11 +110,158 @@ struct MaxPoolNonOverlapping : torch::autograd::Function<MaxPoolNonOverlapping> 
     }
 };
 
+// Sum of a row of floats in eight float lanes (the compiler keeps them in one vector register)
+// folded into a double: float reductions are not vectorised without -ffast-math otherwise.
+double rowSum(const float* p, int64_t n)
+{
+    float acc[8] = {};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; ++j)
+            acc[j] += p[i + j];
+    double s = 0;
+    for (; i < n; ++i)
+        s += p[i];
+    for (float a : acc)
+        s += a;
+    return s;
+}
+
+double rowDot(const float* p, const float* q, int64_t n)
+{
+    float acc[8] = {};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; ++j)
+            acc[j] += p[i + j] * q[i + j];
+    double s = 0;
+    for (; i < n; ++i)
+        s += double(p[i]) * q[i];
+    for (float a : acc)
+        s += a;
+    return s;
+}
+
+// x viewed as [N, C, S] (S = H*W, 1 for [N, C]); per channel over N and S.
+struct BatchNormTrain : torch::autograd::Function<BatchNormTrain> {
+    static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& xin, torch::Tensor rm,
+                                 torch::Tensor rv, double momentum, double eps)
+    {
+        const torch::Tensor x = xin.contiguous();
+        const int64_t N = x.size(0), C = x.size(1), S = x.numel() / (N * C), M = N * S;
+        auto y = torch::empty_like(x);
+        auto invstd = torch::empty({C}, x.options());
+        const float* xp = x.data_ptr<float>();
+        float* yp = y.data_ptr<float>();
+        float* ip = invstd.data_ptr<float>();
+        std::vector<double> mean(size_t(C), 0.0), var(size_t(C), 0.0);
+        if (S == 1) { // [N, C]: channels are contiguous
+            for (int64_t n = 0; n < N; ++n)
+                for (int64_t c = 0; c < C; ++c)
+                    mean[size_t(c)] += xp[n * C + c];
+            for (auto& m : mean)
+                m /= double(M);
+            for (int64_t n = 0; n < N; ++n)
+                for (int64_t c = 0; c < C; ++c) {
+                    const double d = xp[n * C + c] - mean[size_t(c)];
+                    var[size_t(c)] += d * d;
+                }
+        } else {
+            for (int64_t n = 0; n < N; ++n)
+                for (int64_t c = 0; c < C; ++c)
+                    mean[size_t(c)] += rowSum(xp + (n * C + c) * S, S);
+            for (auto& m : mean)
+                m /= double(M);
+            // Two passes (mean, then squared deviations) as libtorch, for the same accuracy.
+            for (int64_t n = 0; n < N; ++n)
+                for (int64_t c = 0; c < C; ++c) {
+                    const float* r = xp + (n * C + c) * S;
+                    const float m = float(mean[size_t(c)]);
+                    float acc[8] = {};
+                    int64_t i = 0;
+                    for (; i + 8 <= S; i += 8)
+                        for (int j = 0; j < 8; ++j)
+                            acc[j] += (r[i + j] - m) * (r[i + j] - m);
+                    double v = 0;
+                    for (; i < S; ++i)
+                        v += double(r[i] - m) * (r[i] - m);
+                    for (float a : acc)
+                        v += a;
+                    var[size_t(c)] += v;
+                }
+        }
+        for (int64_t c = 0; c < C; ++c) {
+            var[size_t(c)] /= double(M); // biased, to normalise
+            ip[c] = float(1.0 / std::sqrt(var[size_t(c)] + eps));
+        }
+        for (int64_t n = 0; n < N; ++n)
+            for (int64_t c = 0; c < C; ++c) {
+                const float m = float(mean[size_t(c)]), is = ip[c];
+                const float* r = xp + (n * C + c) * S;
+                float* o = yp + (n * C + c) * S;
+                for (int64_t i = 0; i < S; ++i)
+                    o[i] = (r[i] - m) * is;
+            }
+        {
+            // Running statistics as libtorch: unbiased variance, (1 - momentum) old + momentum new.
+            torch::NoGradGuard ng;
+            float* rmp = rm.data_ptr<float>();
+            float* rvp = rv.data_ptr<float>();
+            for (int64_t c = 0; c < C; ++c) {
+                rmp[c] = float((1 - momentum) * rmp[c] + momentum * mean[size_t(c)]);
+                rvp[c] = float((1 - momentum) * rvp[c] + momentum * var[size_t(c)] * double(M) / double(std::max<int64_t>(1, M - 1)));
+            }
+        }
+        ctx->save_for_backward({y, invstd});
+        return y;
+    }
+
+    // gx = invstd * (gy - mean(gy) - y * mean(gy * y)), means per channel.
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list g)
+    {
+        const auto saved = ctx->get_saved_variables();
+        const torch::Tensor y = saved[0], invstd = saved[1];
+        const torch::Tensor go = g[0].contiguous();
+        const int64_t N = y.size(0), C = y.size(1), S = y.numel() / (N * C), M = N * S;
+        auto gi = torch::empty_like(go);
+        const float* yp = y.data_ptr<float>();
+        const float* gp = go.data_ptr<float>();
+        const float* ip = invstd.data_ptr<float>();
+        float* op = gi.data_ptr<float>();
+        std::vector<double> sg(size_t(C), 0.0), sgy(size_t(C), 0.0);
+        for (int64_t n = 0; n < N; ++n)
+            for (int64_t c = 0; c < C; ++c) {
+                const int64_t o = (n * C + c) * S;
+                if (S == 1) {
+                    sg[size_t(c)] += gp[o];
+                    sgy[size_t(c)] += double(gp[o]) * yp[o];
+                } else {
+                    sg[size_t(c)] += rowSum(gp + o, S);
+                    sgy[size_t(c)] += rowDot(gp + o, yp + o, S);
+                }
+            }
+        for (int64_t n = 0; n < N; ++n)
+            for (int64_t c = 0; c < C; ++c) {
+                const float a = float(sg[size_t(c)] / double(M)), b = float(sgy[size_t(c)] / double(M)), is = ip[c];
+                const int64_t o = (n * C + c) * S;
+                for (int64_t i = 0; i < S; ++i)
+                    op[o + i] = is * (gp[o + i] - a - yp[o + i] * b);
+            }
+        return {gi, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    }
+};
+
 } // namespace
 
 torch::Tensor maxPoolNonOverlapping(const torch::Tensor& x, int64_t k)
 {
     return MaxPoolNonOverlapping::apply(x, k);
+}
+
+torch::Tensor batchNormTrain(const torch::Tensor& x, torch::Tensor& running_mean, torch::Tensor& running_var, double momentum,
+                             double eps)
+{
+    return BatchNormTrain::apply(x, running_mean, running_var, momentum, eps);
 }
 
 } // namespace trainops
@@ -256,7 +403,10 @@ torch::Tensor forward(Net& net, torch::Tensor x, bool train)
             x = torch::linear(x, l.w, l.b);
             break;
         case LayerKind::BatchNorm:
-            x = torch::batch_norm(x, {}, {}, l.rm, l.rv, train, 0.1, L.eps, false);
+            if (train && x.scalar_type() == torch::kFloat && (x.dim() == 2 || x.dim() == 4))
+                x = trainops::batchNormTrain(x, l.rm, l.rv, 0.1, L.eps);
+            else
+                x = torch::batch_norm(x, {}, {}, l.rm, l.rv, train, 0.1, L.eps, false);
             break;
         case LayerKind::MaxPool2d:
             if (L.pool_kernel == L.pool_stride && x.scalar_type() == torch::kFloat && x.dim() == 4)

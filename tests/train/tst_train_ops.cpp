@@ -1,4 +1,4 @@
-// The trainer's own k-WTA and max-pool (datasets/train/torch_ops.h) against libtorch and the
+// The trainer's own k-WTA, max-pool and batch norm (datasets/train/torch_ops.h) against libtorch and the
 // engines' semantics: same forward values, same gradients, ties broken the same way.
 #include "datasets/train/torch_ops.h"
 
@@ -83,6 +83,50 @@ private slots:
             const torch::Tensor expect_grad = g * (y.detach() != 0).to(torch::kFloat);
             QVERIFY(torch::equal(x.grad(), expect_grad));
         }
+    }
+
+    void batchNormMatchesLibtorch_data()
+    {
+        QTest::addColumn<QVector<int>>("shape");
+        QTest::newRow("gsc conv1 map") << QVector<int>{4, 64, 28, 28};
+        QTest::newRow("odd map") << QVector<int>{3, 5, 7, 3};
+        QTest::newRow("gsc linear1") << QVector<int>{32, 1000};
+        QTest::newRow("two items") << QVector<int>{2, 7};
+    }
+    void batchNormMatchesLibtorch()
+    {
+        QFETCH(QVector<int>, shape);
+        const std::vector<int64_t> sizes(shape.begin(), shape.end());
+        const int64_t C = sizes[1];
+        // Offset and scaled per channel, so that mean and variance matter.
+        std::vector<int64_t> bshape(sizes.size(), 1);
+        bshape[1] = C;
+        const torch::Tensor x0 = torch::randn(sizes) * (torch::rand(bshape) * 3 + 0.1) + torch::randn(bshape) * 5;
+        torch::Tensor rm_a = torch::randn({C}), rv_a = torch::rand({C}) + 0.5;
+        torch::Tensor rm_b = rm_a.to(torch::kDouble), rv_b = rv_a.to(torch::kDouble);
+        // The reference is libtorch in double precision; the forward and running statistics must match
+        // it to float precision, and the gradient to float precision too (within 1e-5 of its largest value, or as close as libtorch's
+        // own float batch norm gets).
+        const torch::Tensor a = x0.clone().requires_grad_();
+        const torch::Tensor b = x0.to(torch::kDouble).requires_grad_();
+        const torch::Tensor f = x0.clone().requires_grad_();
+        const torch::Tensor ya = trainops::batchNormTrain(a, rm_a, rv_a, 0.1, 1e-5);
+        const torch::Tensor yb = torch::batch_norm(b, {}, {}, rm_b, rv_b, true, 0.1, 1e-5, false);
+        torch::Tensor rm_f = rm_a.clone(), rv_f = rv_a.clone();
+        const torch::Tensor yf = torch::batch_norm(f, {}, {}, rm_f, rv_f, true, 0.1, 1e-5, false);
+        QCOMPARE(ya.sizes().vec(), yb.sizes().vec());
+        QVERIFY2(torch::allclose(ya.to(torch::kDouble), yb, 1e-4, 1e-5), "forward");
+        QVERIFY2(torch::allclose(rm_a.to(torch::kDouble), rm_b, 1e-5, 1e-6), "running mean");
+        QVERIFY2(torch::allclose(rv_a.to(torch::kDouble), rv_b, 1e-5, 1e-6), "running variance");
+        const torch::Tensor g = torch::randn(yb.sizes()) + torch::randn(bshape);
+        ya.backward(g);
+        yb.backward(g.to(torch::kDouble));
+        yf.backward(g);
+        const double ours = (a.grad().to(torch::kDouble) - b.grad()).abs().max().item<double>();
+        const double theirs = (f.grad().to(torch::kDouble) - b.grad()).abs().max().item<double>();
+        const double scale = b.grad().abs().max().item<double>();
+        QVERIFY2(ours <= std::max(2 * theirs, 1e-5 * scale), qPrintable(QString("gradient error %1, libtorch float's %2").arg(ours).arg(theirs)));
+        QVERIFY(a.grad().abs().sum().item<double>() > 0);
     }
 };
 

@@ -54,6 +54,10 @@ int cmdTrain(const QStringList& args)
     p.addOption({"k-inference", "k at inference = k x factor; with several (e.g. 1,1.5) the best on validation is kept "
                                 "(default 1).", "LIST"});
     p.addOption({"unknown-share", "Share of the _unknown_ clips drawn afresh for each epoch (default 1 = all).", "X"});
+    p.addOption({"teacher", "Distil from this trained model file (same classes and features; run by the dense engine "
+                            "on every augmented item), e.g. a gsc-dense model.", "MODEL"});
+    p.addOption({"distill-weight", "Share of the loss from the teacher (default 0.5; the rest from the labels).", "X"});
+    p.addOption({"distill-temperature", "Softmax temperature of the distillation loss (default 2).", "T"});
     p.addOption({"seed", "Random seed: masks, initial weights, order and augmentation.", "S", "1"});
     p.addOption({"threads", "Threads (default: all cores).", "N"});
     p.addOption({"limit", "Train on a random subset of N training items (0 = all).", "N", "0"});
@@ -134,6 +138,20 @@ int cmdTrain(const QStringList& args)
         if (!ok || o.weight_decay < 0 || o.weight_decay > 1)
             return fail("--weight-decay must be a number in [0, 1].");
     }
+    if (p.isSet("teacher"))
+        o.teacher = p.value("teacher").toStdString();
+    else if (p.isSet("distill-weight") || p.isSet("distill-temperature"))
+        return fail("--distill-weight and --distill-temperature need --teacher MODEL.");
+    if (p.isSet("distill-weight")) {
+        o.distill_weight = p.value("distill-weight").toDouble(&ok);
+        if (!ok || !(o.distill_weight >= 0 && o.distill_weight <= 1))
+            return fail("--distill-weight must be a number in [0, 1].");
+    }
+    if (p.isSet("distill-temperature")) {
+        o.distill_temperature = p.value("distill-temperature").toDouble(&ok);
+        if (!ok || !(o.distill_temperature >= 0.1 && o.distill_temperature <= 100))
+            return fail("--distill-temperature must be a number from 0.1 to 100.");
+    }
     o.momentum = p.value("momentum").toDouble(&ok);
     if (!ok || o.momentum < 0 || o.momentum >= 1)
         return fail("--momentum must be a number in [0, 1).");
@@ -155,7 +173,7 @@ int cmdTrain(const QStringList& args)
 
     std::cout << "train: " << ss::trainKindName(o.kind) << " " << o.arch << " on " << o.data_dir << " for " << o.epochs
               << " epochs (batch " << o.batch << ", lr " << o.lr << ", seed " << o.seed << ", " << o.threads
-              << " threads) -> " << o.output << std::endl;
+              << " threads" << (o.teacher.empty() ? "" : ", teacher " + o.teacher) << ") -> " << o.output << std::endl;
     std::fflush(stdout);
     auto rep = ss::trainModel(o, [](const ss::TrainProgress& pr) {
         const std::string stage = pr.stage;

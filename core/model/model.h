@@ -75,6 +75,7 @@ struct AudioSettings {
     double f_max = 8000.0;
     bool center = true;      // librosa-style centred frames (pad n_fft/2 each side)
     double top_db = 80.0;    // dB floor below the clip's maximum (0 = none)
+    bool operator==(const AudioSettings&) const = default;
 };
 
 struct Model {

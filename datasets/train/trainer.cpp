@@ -5,6 +5,7 @@
 #include "audio/wav.h"
 #include "datasets/evaluate.h"
 #include "datasets/gsc.h"
+#include "engines/engine.h"
 #include "engines/torch_message.h"
 #include "kernels/kernels.h"
 #include "model/model_io.h"
@@ -26,6 +27,7 @@
 #include <cstring>
 #include <mutex>
 #include <numeric>
+#include <optional>
 #include <thread>
 
 namespace ss {
@@ -500,6 +502,8 @@ struct Features {
 struct Batch {
     std::vector<float> x;
     std::vector<int64_t> y;
+    std::vector<float> t; // the teacher's log-probabilities [n][classes] (distillation only)
+    std::string error;    // set when the batch could not be made
 };
 
 // Prepares the batches of one epoch ahead of the training loop on worker threads. Each item's
@@ -678,10 +682,13 @@ json fingerprint(const TrainOptions& o, int train_items)
                 {"boost_strength", o.boost_strength},
                 {"boost_decay", o.boost_decay},
                 {"unknown_share", o.unknown_share},
+                {"teacher", o.teacher.empty() ? json() : json{{"file", fs::path(o.teacher).filename().string()},
+                                                              {"weight", o.distill_weight},
+                                                              {"temperature", o.distill_temperature}}},
                 {"train_items", train_items}};
 }
 
-json recipeJson(const TrainOptions& o)
+json recipeJson(const TrainOptions& o, const std::string& teacher)
 {
     const auto& a = o.augment;
     return json{{"optimizer", o.optimizer},
@@ -698,6 +705,10 @@ json recipeJson(const TrainOptions& o)
                 {"seed", o.seed},
                 {"kind", trainKindName(o.kind)},
                 {"arch", o.arch},
+                {"distillation", teacher.empty() ? json()
+                                                 : json{{"teacher", teacher},
+                                                        {"weight", o.distill_weight},
+                                                        {"temperature", o.distill_temperature}}},
                 {"augmentation",
                  {{"speed_pitch", a.enabled ? a.max_speed_change : 0.0},
                   {"gain", {a.min_gain, a.max_gain}},
@@ -772,6 +783,10 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
         return badInput("The batch size must be at least 2 (batch norm needs two items).");
     if (o.epochs > 10000)
         return badInput("The number of epochs must be at most 10000.");
+    if (!o.teacher.empty() && !(o.distill_weight >= 0 && o.distill_weight <= 1))
+        return badInput("The distillation weight must be between 0 and 1.");
+    if (!o.teacher.empty() && !(o.distill_temperature >= 0.1 && o.distill_temperature <= 100))
+        return badInput("The distillation temperature must be between 0.1 and 100.");
 
     // ---- data: open, check, decode ----
     auto preset = parsePreset(o.class_preset);
@@ -850,6 +865,26 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
     const int64_t item = model.input.size();
     const size_t clip_n = fe.clipSamples();
     const int H = model.input.h, W = model.input.w;
+
+    // The teacher: any model file the dense engine runs, on the same input, front end and classes.
+    std::optional<Model> teacher;
+    std::string teacher_label;
+    if (!o.teacher.empty()) {
+        auto t = loadModel(o.teacher);
+        if (!t)
+            return t.error();
+        if (!(t->input == model.input) || !(t->audio == model.audio))
+            return badInput("The teacher '" + o.teacher + "' takes other input features than the network being trained.",
+                            o.teacher);
+        if (t->classes != model.classes)
+            return badInput("The teacher '" + o.teacher + "' has other classes than the training data (" +
+                                std::to_string(t->classes.size()) + " vs " + std::to_string(model.classes.size()) + ").",
+                            o.teacher);
+        teacher_label = t->name;
+        if (auto it = t->info.find("test_accuracy"); it != t->info.end())
+            teacher_label += " (test accuracy " + it->second + ")";
+        teacher = std::move(*t);
+    }
 
     ThreadPool pool(o.threads);
     // Training clips, decoded once and kept in memory as 16-bit samples (the files' own precision).
@@ -943,7 +978,7 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
     rep.train_items = int(train.size());
     rep.validation_items = int(val.size());
     rep.test_items = int(test.size());
-    const json recipe = recipeJson(o);
+    const json recipe = recipeJson(o, teacher_label);
     rep.recipe = recipe.dump();
 
     try {
@@ -952,6 +987,22 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
         // data thread (and other processes) for the cores.
         const int workers = std::max(1, o.threads / 4);
         at::set_num_threads(std::max(1, o.threads - workers));
+        // One teacher engine per data worker (engines are not shared between threads).
+        std::mutex teacher_mu;
+        std::vector<std::unique_ptr<Engine>> teacher_free;
+        if (teacher) {
+            for (int i = 0; i < workers; ++i) {
+                auto e = createEngine("dense");
+                if (!e)
+                    return runtimeError("This build has no dense engine to run the teacher.");
+                EngineOptions eo;
+                eo.threads = 1;
+                if (auto s = e->prepare(*teacher, eo); !s)
+                    return badInput("The teacher '" + o.teacher + "' cannot run: " + s.message(), o.teacher);
+                teacher_free.push_back(std::move(e));
+            }
+        }
+        const int64_t classes = int64_t(model.classes.size());
         torch::manual_seed(o.seed);
         Net net = makeNet(model, o.boost_strength, o.duty_cycle_period);
 
@@ -1118,6 +1169,19 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
                     std::copy(f.begin(), f.end(), out.x.begin() + int64_t(i) * item);
                     out.y[size_t(i)] = c.label;
                 }
+                if (teacher) {
+                    std::unique_ptr<Engine> e;
+                    {
+                        std::lock_guard lk(teacher_mu);
+                        e = std::move(teacher_free.back());
+                        teacher_free.pop_back();
+                    }
+                    out.t.resize(size_t(n) * size_t(classes));
+                    if (auto st = e->infer(out.x.data(), n, out.t.data()); !st)
+                        out.error = "The teacher failed on a training batch: " + st.message();
+                    std::lock_guard lk(teacher_mu);
+                    teacher_free.push_back(std::move(e));
+                }
                 return out;
             };
             BatchProducer producer(workers, batches, 4 * workers + 2, makeBatch);
@@ -1132,12 +1196,22 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
                                         "' keeps epoch " + std::to_string(epoch - 1) + " (continue with --resume) and no model was written."
                                   : std::string("Cancelled during the first epoch; no model or checkpoint was written."));
                 Batch batch = producer.take(b);
+                if (!batch.error.empty())
+                    return runtimeError(batch.error);
                 const int64_t n = int64_t(batch.y.size());
                 const auto t_step = Clock::now();
                 auto x = torch::from_blob(batch.x.data(), {n, 1, H, W}, torch::kFloat);
                 auto y = torch::from_blob(batch.y.data(), {n}, torch::kLong);
                 const torch::Tensor h = forward(net, x, true);
                 auto loss = torch::nll_loss(h, y);
+                if (teacher) {
+                    // Hinton et al.: T^2 * KL(softmax(t / T) || softmax(s / T)), mean over the batch.
+                    const double T = o.distill_temperature;
+                    const auto lt = torch::log_softmax(torch::from_blob(batch.t.data(), {n, classes}, torch::kFloat) / T, 1);
+                    const auto ls = torch::log_softmax(h / T, 1);
+                    const auto kd = (lt.exp() * (lt - ls)).sum() * (T * T / double(n));
+                    loss = loss * (1.0 - o.distill_weight) + kd * o.distill_weight;
+                }
                 loss.backward();
                 optimiserStep(net, o.optimizer, lr, o.momentum, o.weight_decay, ++steps);
                 const double lv = loss.item<double>();
@@ -1259,6 +1333,8 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
         model.info["k_inference_selection"] = tried.dump();
     }
     model.info["seed"] = std::to_string(o.seed);
+    if (teacher)
+        model.info["teacher"] = teacher_label;
     model.info["class_preset"] = o.class_preset;
     if (auto s = validateModel(model); !s)
         return runtimeError("The trained model does not validate: " + s.message(), o.output);

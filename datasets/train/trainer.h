@@ -52,6 +52,13 @@ struct TrainOptions {
     double boost_decay = 0.9;            // boost strength x this after every epoch
     int duty_cycle_period = 1000;
     AugmentOptions augment;
+    // Knowledge distillation: a trained model file (same classes, input and front end) run by the
+    // dense engine on every augmented training item; the loss becomes
+    // (1 - distill_weight) * NLL(labels) + distill_weight * T^2 * KL(teacher_T || student_T),
+    // with both distributions softened by the temperature T (Hinton et al. 2015). Empty = none.
+    std::string teacher;
+    double distill_weight = 0.5;
+    double distill_temperature = 2.0;
     // Share of the _unknown_ clips used in each epoch (a fresh random subset every epoch); 1 = all.
     // 0 = default (1). Less makes epochs shorter on sets where most clips are unknown words (the
     // synthetic set: 71%), at the price of a training prior unlike the test split's.

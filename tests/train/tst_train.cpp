@@ -11,6 +11,7 @@
 #include "datasets/gsc.h"
 #include "datasets/synth.h"
 #include "model/model_io.h"
+#include "model/synth.h"
 #include "sparsity/complementary.h"
 
 #include <sndfile.h>
@@ -278,6 +279,68 @@ private slots:
             }
             QCOMPARE(relus, 3);
         }
+    }
+
+    // Distillation: the teacher's outputs enter the loss (the run differs from one without it), the
+    // file records the teacher, and a teacher of other classes or features is refused.
+    void distilledRunRecordsTheTeacher()
+    {
+        if (!skip_.empty())
+            QSKIP(skip_.c_str());
+        const std::string root = tmp_.path().toStdString();
+        const std::string teacher = root + "/teacher.safetensors";
+        {
+            auto o = tinyOptions(TrainKind::Dense, teacher);
+            o.verify_engines.clear();
+            auto rep = trainModel(o);
+            QVERIFY2(rep.isOk(), rep.isOk() ? "" : rep.message().c_str());
+        }
+        auto o = tinyOptions(TrainKind::Complementary, root + "/plain.safetensors");
+        o.verify_engines = {"dense", "sparse-sparse"};
+        auto plain = trainModel(o);
+        QVERIFY2(plain.isOk(), plain.isOk() ? "" : plain.message().c_str());
+
+        o.output = root + "/student.safetensors";
+        o.teacher = teacher;
+        o.distill_weight = 0.7;
+        o.distill_temperature = 3;
+        auto rep = trainModel(o);
+        QVERIFY2(rep.isOk(), rep.isOk() ? "" : rep.message().c_str());
+        QVERIFY2(rep->first_loss != plain->first_loss, "the teacher did not change the loss");
+        QVERIFY2(rep->last_loss < rep->first_loss,
+                 (std::to_string(rep->first_loss) + " -> " + std::to_string(rep->last_loss)).c_str());
+        for (const auto& e : rep->engines)
+            QVERIFY(std::abs(e.accuracy - rep->test_accuracy) * rep->test_items <= 1.01);
+        auto m = loadModel(o.output);
+        QVERIFY(m.isOk());
+        QVERIFY(m->info.count("teacher"));
+        QVERIFY2(m->info.at("teacher").find("teacher") != std::string::npos, m->info.at("teacher").c_str());
+        QVERIFY(m->info.at("recipe").find("\"distillation\"") != std::string::npos);
+        QVERIFY(m->info.at("recipe").find("\"temperature\":3") != std::string::npos);
+
+        // A teacher with other classes: one sentence, nothing written.
+        SynthOptions so;
+        so.classes = presetClasses(ClassPreset::Digits);
+        auto digits = synthModel(so);
+        QVERIFY(digits.isOk());
+        QVERIFY(saveModel(*digits, root + "/digits.safetensors").isOk());
+        o.output = root + "/refused.safetensors";
+        o.teacher = root + "/digits.safetensors";
+        auto bad = trainModel(o);
+        QVERIFY(!bad.isOk());
+        QVERIFY(bad.error().code == ErrorCode::BadInput);
+        QVERIFY2(bad.message().find("other classes") != std::string::npos, bad.message().c_str());
+        QVERIFY(!fs::exists(o.output));
+        // From the command line: a missing teacher file, and distillation settings without one.
+        const Run r = runCli({"train", "--data", QString::fromStdString(data_), "-o", QString::fromStdString(o.output),
+                              "--teacher", QString::fromStdString(root + "/none.safetensors")});
+        QCOMPARE(r.exit, 2);
+        QVERIFY2(!r.err.trimmed().contains('\n') && r.err.contains("none.safetensors"), qPrintable(r.err));
+        const Run r2 = runCli({"train", "--data", QString::fromStdString(data_), "-o", QString::fromStdString(o.output),
+                               "--distill-weight", "0.5"});
+        QCOMPARE(r2.exit, 2);
+        QVERIFY2(r2.err.contains("--teacher"), qPrintable(r2.err));
+        QVERIFY(!fs::exists(o.output));
     }
 
     void cancelKeepsCheckpointAndResumeFinishes()

@@ -40,6 +40,7 @@ int cmdTrain(const QStringList& args)
     QCommandLineParser p;
     p.addOption({"data", "Dataset folder in Google Speech Commands layout (e.g. made by 'dataset synth').", "DIR"});
     p.addOption({QStringList{"o", "output"}, "Model file to write (.safetensors). The checkpoint goes next to it as MODEL.ckpt.", "MODEL"});
+    p.addOption({"name", "Model name stored in the file (default: the output file's name without extension).", "NAME"});
     p.addOption({"arch", "gsc or gsc-supersparse (the synth presets' densities).", "ARCH", "gsc"});
     p.addOption({"kind", "dense (all weights, ReLU), sparse (independent random masks per output) or complementary "
                          "(complementary masks: packs with zero collisions).", "KIND", "complementary"});
@@ -87,6 +88,9 @@ int cmdTrain(const QStringList& args)
     ss::TrainOptions o;
     o.data_dir = p.value("data").toStdString();
     o.output = p.value("output").toStdString();
+    o.name = p.value("name").trimmed().toStdString();
+    if (p.isSet("name") && o.name.empty())
+        return fail("--name must not be empty.");
     o.arch = p.value("arch").toStdString();
     if (o.arch != "gsc" && o.arch != "gsc-supersparse")
         return fail("--arch must be gsc or gsc-supersparse.");

@@ -343,6 +343,24 @@ private slots:
         QVERIFY(!fs::exists(o.output));
     }
 
+    // --name sets the model's name (default: the output file's stem); an empty one is refused.
+    void cliNamesTheModel()
+    {
+        if (!skip_.empty())
+            QSKIP(skip_.c_str());
+        const QString out = QString::fromStdString(tmp_.path().toStdString() + "/named.safetensors");
+        const QStringList common{"train", "--data", QString::fromStdString(data_), "-o", out, "--limit", "64", "--epochs", "1",
+                                 "--batch", "8", "--verify-engines", "none"};
+        const Run bad = runCli(common + QStringList{"--name", " "});
+        QCOMPARE(bad.exit, 2);
+        QVERIFY2(bad.err.contains("--name"), qPrintable(bad.err));
+        const Run r = runCli(common + QStringList{"--name", "gsc-cs"});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        auto m = loadModel(out.toStdString());
+        QVERIFY(m.isOk());
+        QCOMPARE(m->name, std::string("gsc-cs"));
+    }
+
     void cancelKeepsCheckpointAndResumeFinishes()
     {
         if (!skip_.empty())

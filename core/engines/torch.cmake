@@ -11,17 +11,7 @@ if(NOT TARGET sparsescope_core)
 endif()
 
 target_sources(sparsescope_core PRIVATE ${CMAKE_CURRENT_LIST_DIR}/torch_engine.cpp)
-
-# Headers as SYSTEM so -Wall -Wextra stay quiet on them (most live in /usr/include anyway).
-target_include_directories(sparsescope_core SYSTEM PRIVATE ${TORCH_INCLUDE_DIRS})
-
-# TORCH_CXX_FLAGS (the libstdc++ ABI define) on torch_engine.cpp only. Source properties are
-# per directory: attach them to the directory that owns the target, not the one including us.
-separate_arguments(_ss_torch_cxx_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
-set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/torch_engine.cpp
-  TARGET_DIRECTORY sparsescope_core
-  PROPERTIES COMPILE_OPTIONS "${_ss_torch_cxx_flags}")
-unset(_ss_torch_cxx_flags)
+ss_torch_sources(sparsescope_core ${CMAKE_CURRENT_LIST_DIR}/torch_engine.cpp)
 
 # Link only: the imported 'torch' target also carries compile options/definitions that must not
 # reach every source of core. PUBLIC so that executables linking the static core get libtorch.

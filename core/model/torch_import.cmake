@@ -6,13 +6,7 @@ if(NOT TARGET sparsescope_core)
 endif()
 
 target_sources(sparsescope_core PRIVATE ${CMAKE_CURRENT_LIST_DIR}/torch_import.cpp)
-target_include_directories(sparsescope_core SYSTEM PRIVATE ${TORCH_INCLUDE_DIRS})
-
-separate_arguments(_ss_torch_import_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
-set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/torch_import.cpp
-  TARGET_DIRECTORY sparsescope_core
-  PROPERTIES COMPILE_OPTIONS "${_ss_torch_import_flags}")
-unset(_ss_torch_import_flags)
+ss_torch_sources(sparsescope_core ${CMAKE_CURRENT_LIST_DIR}/torch_import.cpp)
 
 # Link only (see torch.cmake); repeating what torch.cmake adds is harmless and keeps this file
 # self-sufficient.

@@ -112,33 +112,19 @@ struct MaxPoolNonOverlapping : torch::autograd::Function<MaxPoolNonOverlapping> 
     }
 };
 
-// Sum of a row of floats in eight float lanes (the compiler keeps them in one vector register)
-// folded into a double: float reductions are not vectorised without -ffast-math otherwise.
-double rowSum(const float* p, int64_t n)
+// Sum of term(0..n-1) over a row in eight float lanes (the compiler keeps them in one vector
+// register), folded into a double: float reductions are not vectorised without -ffast-math.
+template <class Term>
+double rowSum(int64_t n, Term term)
 {
     float acc[8] = {};
     int64_t i = 0;
     for (; i + 8 <= n; i += 8)
         for (int j = 0; j < 8; ++j)
-            acc[j] += p[i + j];
+            acc[j] += term(i + j);
     double s = 0;
     for (; i < n; ++i)
-        s += p[i];
-    for (float a : acc)
-        s += a;
-    return s;
-}
-
-double rowDot(const float* p, const float* q, int64_t n)
-{
-    float acc[8] = {};
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; ++j)
-            acc[j] += p[i + j] * q[i + j];
-    double s = 0;
-    for (; i < n; ++i)
-        s += double(p[i]) * q[i];
+        s += term(i);
     for (float a : acc)
         s += a;
     return s;
@@ -157,41 +143,20 @@ struct BatchNormTrain : torch::autograd::Function<BatchNormTrain> {
         float* yp = y.data_ptr<float>();
         float* ip = invstd.data_ptr<float>();
         std::vector<double> mean(size_t(C), 0.0), var(size_t(C), 0.0);
-        if (S == 1) { // [N, C]: channels are contiguous
-            for (int64_t n = 0; n < N; ++n)
-                for (int64_t c = 0; c < C; ++c)
-                    mean[size_t(c)] += xp[n * C + c];
-            for (auto& m : mean)
-                m /= double(M);
-            for (int64_t n = 0; n < N; ++n)
-                for (int64_t c = 0; c < C; ++c) {
-                    const double d = xp[n * C + c] - mean[size_t(c)];
-                    var[size_t(c)] += d * d;
-                }
-        } else {
-            for (int64_t n = 0; n < N; ++n)
-                for (int64_t c = 0; c < C; ++c)
-                    mean[size_t(c)] += rowSum(xp + (n * C + c) * S, S);
-            for (auto& m : mean)
-                m /= double(M);
-            // Two passes (mean, then squared deviations) as libtorch, for the same accuracy.
-            for (int64_t n = 0; n < N; ++n)
-                for (int64_t c = 0; c < C; ++c) {
-                    const float* r = xp + (n * C + c) * S;
-                    const float m = float(mean[size_t(c)]);
-                    float acc[8] = {};
-                    int64_t i = 0;
-                    for (; i + 8 <= S; i += 8)
-                        for (int j = 0; j < 8; ++j)
-                            acc[j] += (r[i + j] - m) * (r[i + j] - m);
-                    double v = 0;
-                    for (; i < S; ++i)
-                        v += double(r[i] - m) * (r[i] - m);
-                    for (float a : acc)
-                        v += a;
-                    var[size_t(c)] += v;
-                }
-        }
+        for (int64_t n = 0; n < N; ++n)
+            for (int64_t c = 0; c < C; ++c) {
+                const float* r = xp + (n * C + c) * S;
+                mean[size_t(c)] += rowSum(S, [r](int64_t i) { return r[i]; });
+            }
+        for (auto& m : mean)
+            m /= double(M);
+        // Two passes (mean, then squared deviations) as libtorch, for the same accuracy.
+        for (int64_t n = 0; n < N; ++n)
+            for (int64_t c = 0; c < C; ++c) {
+                const float* r = xp + (n * C + c) * S;
+                const float m = float(mean[size_t(c)]);
+                var[size_t(c)] += rowSum(S, [r, m](int64_t i) { return (r[i] - m) * (r[i] - m); });
+            }
         for (int64_t c = 0; c < C; ++c) {
             var[size_t(c)] /= double(M); // biased, to normalise
             ip[c] = float(1.0 / std::sqrt(var[size_t(c)] + eps));
@@ -233,14 +198,10 @@ struct BatchNormTrain : torch::autograd::Function<BatchNormTrain> {
         std::vector<double> sg(size_t(C), 0.0), sgy(size_t(C), 0.0);
         for (int64_t n = 0; n < N; ++n)
             for (int64_t c = 0; c < C; ++c) {
-                const int64_t o = (n * C + c) * S;
-                if (S == 1) {
-                    sg[size_t(c)] += gp[o];
-                    sgy[size_t(c)] += double(gp[o]) * yp[o];
-                } else {
-                    sg[size_t(c)] += rowSum(gp + o, S);
-                    sgy[size_t(c)] += rowDot(gp + o, yp + o, S);
-                }
+                const float* gr = gp + (n * C + c) * S;
+                const float* yr = yp + (n * C + c) * S;
+                sg[size_t(c)] += rowSum(S, [gr](int64_t i) { return gr[i]; });
+                sgy[size_t(c)] += rowSum(S, [gr, yr](int64_t i) { return gr[i] * yr[i]; });
             }
         for (int64_t n = 0; n < N; ++n)
             for (int64_t c = 0; c < C; ++c) {
@@ -665,6 +626,15 @@ Status saveModelF16Weights(const Model& model, const std::string& path)
     return writeFileAtomic(path, out);
 }
 
+// The distillation settings, or null without a teacher; `teacher` names it (file name, or name and
+// test accuracy).
+json distillationJson(const TrainOptions& o, const std::string& teacher)
+{
+    if (o.teacher.empty())
+        return json();
+    return json{{"teacher", teacher}, {"weight", o.distill_weight}, {"temperature", o.distill_temperature}};
+}
+
 // What must match for --resume to continue a checkpoint.
 json fingerprint(const TrainOptions& o, int train_items)
 {
@@ -682,9 +652,7 @@ json fingerprint(const TrainOptions& o, int train_items)
                 {"boost_strength", o.boost_strength},
                 {"boost_decay", o.boost_decay},
                 {"unknown_share", o.unknown_share},
-                {"teacher", o.teacher.empty() ? json() : json{{"file", fs::path(o.teacher).filename().string()},
-                                                              {"weight", o.distill_weight},
-                                                              {"temperature", o.distill_temperature}}},
+                {"teacher", distillationJson(o, fs::path(o.teacher).filename().string())},
                 {"train_items", train_items}};
 }
 
@@ -705,10 +673,7 @@ json recipeJson(const TrainOptions& o, const std::string& teacher)
                 {"seed", o.seed},
                 {"kind", trainKindName(o.kind)},
                 {"arch", o.arch},
-                {"distillation", teacher.empty() ? json()
-                                                 : json{{"teacher", teacher},
-                                                        {"weight", o.distill_weight},
-                                                        {"temperature", o.distill_temperature}}},
+                {"distillation", distillationJson(o, teacher)},
                 {"augmentation",
                  {{"speed_pitch", a.enabled ? a.max_speed_change : 0.0},
                   {"gain", {a.min_gain, a.max_gain}},

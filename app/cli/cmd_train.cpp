@@ -49,8 +49,10 @@ int cmdTrain(const QStringList& args)
     p.addOption({"epochs", "Epochs (default 20).", "N"});
     p.addOption({"batch", "Items per optimiser step (default 32).", "N"});
     p.addOption({"lr", "Initial learning rate (default 0.003; x0.9 after every epoch).", "LR"});
-    p.addOption({"optimizer", "adam (default) or sgd (the published recipe: --optimizer sgd --lr 0.01 --batch 16 --epochs 30 --weight-decay 0.01).", "OPT"});
-    p.addOption({"weight-decay", "L2 weight decay (default 0).", "WD"});
+    p.addOption({"lr-gamma", "Learning rate x this after every epoch (default 0.9).", "G"});
+    p.addOption({"optimizer", "adam (default), adamw (Adam with decoupled weight decay) or sgd (the published recipe: "
+                              "--optimizer sgd --lr 0.01 --batch 16 --epochs 30 --weight-decay 0.01).", "OPT"});
+    p.addOption({"weight-decay", "Weight decay (default 0): L2 in the gradient for sgd and adam, decoupled for adamw.", "WD"});
     p.addOption({"momentum", "SGD momentum (default 0, as published; sgd only).", "M", "0"});
     p.addOption({"k-inference", "k at inference = k x factor; with several (e.g. 1,1.5) the best on validation is kept "
                                 "(default 1).", "LIST"});
@@ -125,6 +127,11 @@ int cmdTrain(const QStringList& args)
         if (!ok || !(o.lr > 0) || o.lr > 10)
             return fail("--lr must be a number above 0 and at most 10.");
     }
+    if (p.isSet("lr-gamma")) {
+        o.lr_gamma = p.value("lr-gamma").toDouble(&ok);
+        if (!ok || !(o.lr_gamma > 0) || o.lr_gamma > 1)
+            return fail("--lr-gamma must be a number above 0 and at most 1.");
+    }
     if (p.isSet("k-inference") && !parseDoubles(p.value("k-inference"), &o.k_inference_factors))
         return fail("--k-inference takes comma-separated factors, e.g. 1,1.5.");
     if (p.isSet("unknown-share")) {
@@ -134,8 +141,8 @@ int cmdTrain(const QStringList& args)
     }
     if (p.isSet("optimizer")) {
         o.optimizer = p.value("optimizer").toStdString();
-        if (o.optimizer != "sgd" && o.optimizer != "adam")
-            return fail("--optimizer must be sgd or adam.");
+        if (o.optimizer != "sgd" && o.optimizer != "adam" && o.optimizer != "adamw")
+            return fail("--optimizer must be sgd, adam or adamw.");
     }
     if (p.isSet("weight-decay")) {
         o.weight_decay = p.value("weight-decay").toDouble(&ok);

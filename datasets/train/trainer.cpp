@@ -227,6 +227,32 @@ torch::Tensor batchNormTrain(const torch::Tensor& x, torch::Tensor& running_mean
     return BatchNormTrain::apply(x, running_mean, running_var, momentum, eps);
 }
 
+void optimiserUpdate(const std::string& optimizer, torch::Tensor& p, const torch::Tensor& grad, torch::Tensor& m,
+                     torch::Tensor& v, double lr, double momentum, double weight_decay, int64_t step)
+{
+    torch::NoGradGuard ng;
+    const bool adamw = optimizer == "adamw";
+    const bool adam = optimizer == "adam" || adamw;
+    torch::Tensor g = grad;
+    if (weight_decay != 0 && adamw)
+        p.mul_(1.0 - lr * weight_decay); // decoupled: the weights shrink, the moments never see it
+    else if (weight_decay != 0)
+        g = g.add(p, weight_decay); // L2 in the gradient
+    if (adam) {
+        const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+        const double c1 = 1.0 - std::pow(b1, double(step)), c2 = 1.0 - std::pow(b2, double(step));
+        m.mul_(b1).add_(g, 1.0 - b1);
+        v.mul_(b2).addcmul_(g, g, 1.0 - b2);
+        p.addcdiv_(m, v.div(c2).sqrt_().add_(eps), -lr / c1);
+    } else {
+        if (momentum != 0) {
+            m.mul_(momentum).add_(g);
+            g = m;
+        }
+        p.add_(g, -lr);
+    }
+}
+
 } // namespace trainops
 
 namespace {
@@ -397,34 +423,18 @@ torch::Tensor forward(Net& net, torch::Tensor x, bool train)
     return x;
 }
 
-// One optimiser step: SGD (PyTorch's: L2 weight decay into the gradient, momentum buffer) or Adam
-// (PyTorch's Adam, L2 into the gradient, bias-corrected moments); then the fixed masks again.
+// One optimiser step over every weight and bias (trainops::optimiserUpdate), then the fixed masks
+// again.
 void optimiserStep(Net& net, const std::string& optimizer, double lr, double momentum, double weight_decay, int64_t step)
 {
     torch::NoGradGuard ng;
-    const bool adam = optimizer == "adam";
-    const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
-    const double c1 = 1.0 - std::pow(b1, double(step)), c2 = 1.0 - std::pow(b2, double(step));
     for (auto& l : net.layers) {
         if (!l.w.defined())
             continue;
         auto update = [&](torch::Tensor& p, torch::Tensor& m, torch::Tensor& v) {
             if (!p.grad().defined())
                 return;
-            torch::Tensor g = p.grad();
-            if (weight_decay != 0)
-                g = g.add(p, weight_decay);
-            if (adam) {
-                m.mul_(b1).add_(g, 1.0 - b1);
-                v.mul_(b2).addcmul_(g, g, 1.0 - b2);
-                p.addcdiv_(m, v.div(c2).sqrt_().add_(eps), -lr / c1);
-            } else {
-                if (momentum != 0) {
-                    m.mul_(momentum).add_(g);
-                    g = m;
-                }
-                p.add_(g, -lr);
-            }
+            trainops::optimiserUpdate(optimizer, p, p.grad(), m, v, lr, momentum, weight_decay, step);
             p.mutable_grad().zero_();
         };
         update(l.w, l.mw, l.vw);
@@ -742,8 +752,10 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
     for (double f : o.k_inference_factors)
         if (!(f >= 1.0 && f <= 10.0))
             return badInput("k-inference factors must be between 1 and 10.");
-    if (o.optimizer != "sgd" && o.optimizer != "adam")
-        return badInput("The optimiser must be sgd or adam.");
+    if (o.optimizer != "sgd" && o.optimizer != "adam" && o.optimizer != "adamw")
+        return badInput("The optimiser must be sgd, adam or adamw.");
+    if (!(o.lr_gamma > 0 && o.lr_gamma <= 1))
+        return badInput("The learning-rate decay per epoch must be above 0 and at most 1.");
     if (o.batch < 2)
         return badInput("The batch size must be at least 2 (batch norm needs two items).");
     if (o.epochs > 10000)

@@ -45,9 +45,9 @@ struct TrainOptions {
     int batch = 0;                       // 0 = default
     double lr = 0;                       // 0 = default
     double lr_gamma = 0.9;               // learning rate x this after every epoch
-    std::string optimizer = "adam";     // adam | sgd (the published recipe: sgd, lr 0.01, batch 16, 30 epochs)
+    std::string optimizer = "adam";     // adam | adamw | sgd (the published recipe: sgd, lr 0.01, batch 16, 30 epochs)
     double momentum = 0.0;               // sgd only
-    double weight_decay = 0.0;           // L2 (the published SGD recipe: 0.01)
+    double weight_decay = 0.0;           // L2 in the gradient (sgd, adam; published SGD recipe: 0.01) or decoupled (adamw)
     double boost_strength = 1.5;
     double boost_decay = 0.9;            // boost strength x this after every epoch
     int duty_cycle_period = 1000;

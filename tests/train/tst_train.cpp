@@ -14,6 +14,7 @@
 #include "model/synth.h"
 #include "sparsity/complementary.h"
 
+#include <nlohmann/json.hpp>
 #include <sndfile.h>
 
 #include <QProcess>
@@ -344,7 +345,8 @@ private slots:
     }
 
     // --name sets the model's name (default: the output file's stem); an empty one is refused.
-    void cliNamesTheModel()
+    // --name lands in the file, and the optimiser options in its recipe.
+    void cliNamesTheModelAndRecordsTheRecipe()
     {
         if (!skip_.empty())
             QSKIP(skip_.c_str());
@@ -354,11 +356,16 @@ private slots:
         const Run bad = runCli(common + QStringList{"--name", " "});
         QCOMPARE(bad.exit, 2);
         QVERIFY2(bad.err.contains("--name"), qPrintable(bad.err));
-        const Run r = runCli(common + QStringList{"--name", "gsc-cs"});
+        const Run r = runCli(common + QStringList{"--name", "gsc-cs", "--optimizer", "adamw", "--weight-decay", "0.05",
+                                                  "--lr-gamma", "0.95"});
         QVERIFY2(r.exit == 0, qPrintable(r.err));
         auto m = loadModel(out.toStdString());
         QVERIFY(m.isOk());
         QCOMPARE(m->name, std::string("gsc-cs"));
+        const auto recipe = nlohmann::json::parse(m->info.at("recipe"));
+        QCOMPARE(recipe.at("optimizer").get<std::string>(), std::string("adamw"));
+        QCOMPARE(recipe.at("weight_decay").get<double>(), 0.05);
+        QCOMPARE(recipe.at("lr_gamma_per_epoch").get<double>(), 0.95);
     }
 
     void cancelKeepsCheckpointAndResumeFinishes()
@@ -457,6 +464,11 @@ private slots:
         expectOneSentence(runCli({"train", "--data", QString::fromStdString(root + "/bits"), "-o", "x.safetensors", "--kind", "dense",
                                   "--weight-density", "0.5,0.1,0.1"}),
                           "dense");
+        expectOneSentence(runCli({"train", "--data", QString::fromStdString(root + "/bits"), "-o", "x.safetensors", "--optimizer",
+                                  "rmsprop"}),
+                          "--optimizer");
+        expectOneSentence(runCli({"train", "--data", QString::fromStdString(root + "/bits"), "-o", "x.safetensors", "--lr-gamma", "0"}),
+                          "--lr-gamma");
     }
 };
 

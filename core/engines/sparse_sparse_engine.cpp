@@ -1,6 +1,7 @@
 // sparse-sparse: Complementary Sparsity on k-WTA-sparse activations. Select the winners of the
 // previous k-WTA, then stream only their rows of the packed kernel: K*M/P multiply-accumulates,
-// a*w of dense. Layers whose input is dense (the spectrogram-fed first conv) get weight sparsity only.
+// a*w of dense. Layers whose input is dense (the spectrogram-fed first conv) get weight sparsity only;
+// dense-weight layers fed by a k-WTA stream their winners' rows of all M outputs (P = 1: a of dense).
 #include "engines/engines.h"
 #include "engines/steps.h"
 
@@ -30,6 +31,11 @@ protected:
             }
             auto s = steps::csDenseInput(op, pk, *kernels_);
             s->info.note = "dense input (no k-WTA before it): weight sparsity only, Complementary Sparsity P=" + P;
+            return s;
+        }
+        if (op.input_sparse && steps::packDenseAsOneSlot(op, &pk)) {
+            auto s = steps::csSparseInput(op, pk, *kernels_);
+            s->info.note = "Select on a dense-weight layer: only the winners' rows, every output in one row (P=1)";
             return s;
         }
         return steps::withoutComplementarity(op, *kernels_);

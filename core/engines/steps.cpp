@@ -376,6 +376,13 @@ bool packComplementary(const WeightedOp& op, PackedLayer* pk)
     return op.P > 1 && combine(op.weight.data(), op.mask.data(), op.M, op.N, op.P, pk);
 }
 
+bool packDenseAsOneSlot(const WeightedOp& op, PackedLayer* pk)
+{
+    if (op.P != 1 || !std::all_of(op.mask.begin(), op.mask.end(), [](float m) { return m != 0.0f; }))
+        return false;
+    return combine(op.weight.data(), op.mask.data(), op.M, op.N, 1, pk);
+}
+
 std::unique_ptr<Step> denseConv(const WeightedOp& op, const KernelTable& k)
 {
     auto s = std::make_unique<GatherConvStep>();

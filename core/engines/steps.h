@@ -29,5 +29,8 @@ std::unique_ptr<Step> withoutComplementarity(const WeightedOp& op, const kernels
 
 // Packs op into Complementary Sparsity form; false when op's masks are not complementary.
 bool packComplementary(const WeightedOp& op, PackedLayer* pk);
+// A dense-weight layer (P = 1, every mask entry set) packed as one slot: every output in one row per
+// fan-in position, so a sparse input streams only its winners' rows (a*1 of dense). False otherwise.
+bool packDenseAsOneSlot(const WeightedOp& op, PackedLayer* pk);
 
 } // namespace ss::steps

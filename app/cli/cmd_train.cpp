@@ -140,9 +140,10 @@ int cmdTrain(const QStringList& args)
             return fail("--unknown-share must be a number above 0 and at most 1.");
     }
     if (p.isSet("optimizer")) {
-        o.optimizer = p.value("optimizer").toStdString();
-        if (o.optimizer != "sgd" && o.optimizer != "adam" && o.optimizer != "adamw")
+        auto optimiser = ss::parseOptimiser(p.value("optimizer").toStdString());
+        if (!optimiser)
             return fail("--optimizer must be sgd, adam or adamw.");
+        o.optimizer = *optimiser;
     }
     if (p.isSet("weight-decay")) {
         o.weight_decay = p.value("weight-decay").toDouble(&ok);

@@ -2,9 +2,9 @@
 // its optimiser update, exposed for tests/train. Needs libtorch's headers.
 #pragma once
 
-#include <torch/torch.h>
+#include "datasets/train/trainer.h"
 
-#include <string>
+#include <torch/torch.h>
 
 namespace ss::trainops {
 
@@ -29,12 +29,12 @@ torch::Tensor batchNormTrain(const torch::Tensor& x, torch::Tensor& running_mean
 
 // One optimiser step for one parameter p with gradient grad, as PyTorch's optimisers do it (step is
 // 1-based; m and v start as zeros shaped like p and carry the state between steps):
-//  - "sgd": L2 weight decay into the gradient; momentum buffer m (PyTorch's SGD, no dampening).
-//  - "adam": L2 into the gradient; bias-corrected first and second moments m, v (PyTorch's Adam,
+//  - Sgd: L2 weight decay into the gradient; momentum buffer m (PyTorch's SGD, no dampening).
+//  - Adam: L2 into the gradient; bias-corrected first and second moments m, v (PyTorch's Adam,
 //    betas 0.9 / 0.999, eps 1e-8).
-//  - "adamw": Adam's moments with the decay decoupled: p *= 1 - lr * weight_decay before the step
+//  - AdamW: Adam's moments with the decay decoupled: p *= 1 - lr * weight_decay before the step
 //    (PyTorch's AdamW; Loshchilov & Hutter 2019).
-void optimiserUpdate(const std::string& optimizer, torch::Tensor& p, const torch::Tensor& grad, torch::Tensor& m,
+void optimiserUpdate(Optimiser optimizer, torch::Tensor& p, const torch::Tensor& grad, torch::Tensor& m,
                      torch::Tensor& v, double lr, double momentum, double weight_decay, int64_t step);
 
 } // namespace ss::trainops

@@ -227,12 +227,12 @@ torch::Tensor batchNormTrain(const torch::Tensor& x, torch::Tensor& running_mean
     return BatchNormTrain::apply(x, running_mean, running_var, momentum, eps);
 }
 
-void optimiserUpdate(const std::string& optimizer, torch::Tensor& p, const torch::Tensor& grad, torch::Tensor& m,
+void optimiserUpdate(Optimiser optimizer, torch::Tensor& p, const torch::Tensor& grad, torch::Tensor& m,
                      torch::Tensor& v, double lr, double momentum, double weight_decay, int64_t step)
 {
     torch::NoGradGuard ng;
-    const bool adamw = optimizer == "adamw";
-    const bool adam = optimizer == "adam" || adamw;
+    const bool adamw = optimizer == Optimiser::AdamW;
+    const bool adam = optimizer == Optimiser::Adam || adamw;
     torch::Tensor g = grad;
     if (weight_decay != 0 && adamw)
         p.mul_(1.0 - lr * weight_decay); // decoupled: the weights shrink, the moments never see it
@@ -425,7 +425,7 @@ torch::Tensor forward(Net& net, torch::Tensor x, bool train)
 
 // One optimiser step over every weight and bias (trainops::optimiserUpdate), then the fixed masks
 // again.
-void optimiserStep(Net& net, const std::string& optimizer, double lr, double momentum, double weight_decay, int64_t step)
+void optimiserStep(Net& net, Optimiser optimizer, double lr, double momentum, double weight_decay, int64_t step)
 {
     torch::NoGradGuard ng;
     for (auto& l : net.layers) {
@@ -656,7 +656,7 @@ json fingerprint(const TrainOptions& o, int train_items)
                 {"batch", o.batch},
                 {"lr", o.lr},
                 {"lr_gamma", o.lr_gamma},
-                {"optimizer", o.optimizer},
+                {"optimizer", optimiserName(o.optimizer)},
                 {"momentum", o.momentum},
                 {"weight_decay", o.weight_decay},
                 {"boost_strength", o.boost_strength},
@@ -669,7 +669,7 @@ json fingerprint(const TrainOptions& o, int train_items)
 json recipeJson(const TrainOptions& o, const std::string& teacher)
 {
     const auto& a = o.augment;
-    return json{{"optimizer", o.optimizer},
+    return json{{"optimizer", optimiserName(o.optimizer)},
                 {"lr", o.lr},
                 {"lr_gamma_per_epoch", o.lr_gamma},
                 {"momentum", o.momentum},
@@ -714,6 +714,24 @@ Result<TrainKind> parseTrainKind(const std::string& s)
     return badInput("Unknown kind '" + s + "' (known: dense, sparse, complementary).");
 }
 
+const char* optimiserName(Optimiser o)
+{
+    switch (o) {
+    case Optimiser::Sgd: return "sgd";
+    case Optimiser::Adam: return "adam";
+    case Optimiser::AdamW: return "adamw";
+    }
+    return "?";
+}
+
+Result<Optimiser> parseOptimiser(const std::string& s)
+{
+    if (s == "sgd") return Optimiser::Sgd;
+    if (s == "adam") return Optimiser::Adam;
+    if (s == "adamw") return Optimiser::AdamW;
+    return badInput("Unknown optimiser '" + s + "' (known: sgd, adam, adamw).");
+}
+
 std::string checkpointPath(const std::string& output) { return output + ".ckpt"; }
 
 TrainOptions withDefaults(TrainOptions o)
@@ -752,8 +770,6 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
     for (double f : o.k_inference_factors)
         if (!(f >= 1.0 && f <= 10.0))
             return badInput("k-inference factors must be between 1 and 10.");
-    if (o.optimizer != "sgd" && o.optimizer != "adam" && o.optimizer != "adamw")
-        return badInput("The optimiser must be sgd, adam or adamw.");
     if (!(o.lr_gamma > 0 && o.lr_gamma <= 1))
         return badInput("The learning-rate decay per epoch must be above 0 and at most 1.");
     if (o.batch < 2)

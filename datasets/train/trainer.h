@@ -29,6 +29,11 @@ enum class TrainKind { Dense, Sparse, Complementary };
 const char* trainKindName(TrainKind k); // "dense", "sparse", "complementary"
 Result<TrainKind> parseTrainKind(const std::string& s);
 
+// sgd and adam put the weight decay into the gradient (L2); adamw decouples it (PyTorch's AdamW).
+enum class Optimiser { Sgd, Adam, AdamW };
+const char* optimiserName(Optimiser o); // "sgd", "adam", "adamw"
+Result<Optimiser> parseOptimiser(const std::string& s);
+
 struct TrainOptions {
     std::string data_dir;
     std::string output;                  // model file; the checkpoint is checkpointPath(output)
@@ -45,7 +50,7 @@ struct TrainOptions {
     int batch = 0;                       // 0 = default
     double lr = 0;                       // 0 = default
     double lr_gamma = 0.9;               // learning rate x this after every epoch
-    std::string optimizer = "adam";     // adam | adamw | sgd (the published recipe: sgd, lr 0.01, batch 16, 30 epochs)
+    Optimiser optimizer = Optimiser::Adam; // the published recipe: sgd, lr 0.01, batch 16, 30 epochs
     double momentum = 0.0;               // sgd only
     double weight_decay = 0.0;           // L2 in the gradient (sgd, adam; published SGD recipe: 0.01) or decoupled (adamw)
     double boost_strength = 1.5;

@@ -152,11 +152,13 @@ private slots:
         torch::Tensor ours = p0.clone(), m = torch::zeros_like(p0), v = torch::zeros_like(p0);
         torch::Tensor theirs = p0.clone().requires_grad_();
         std::unique_ptr<torch::optim::Optimizer> ref;
-        const std::string name = optimizer.toStdString();
-        if (name == "sgd")
+        auto parsed = parseOptimiser(optimizer.toStdString());
+        QVERIFY(parsed.isOk());
+        const Optimiser kind = *parsed;
+        if (kind == Optimiser::Sgd)
             ref = std::make_unique<torch::optim::SGD>(std::vector<torch::Tensor>{theirs},
                                                       torch::optim::SGDOptions(lr).momentum(momentum).weight_decay(weightDecay));
-        else if (name == "adam")
+        else if (kind == Optimiser::Adam)
             ref = std::make_unique<torch::optim::Adam>(std::vector<torch::Tensor>{theirs},
                                                        torch::optim::AdamOptions(lr).weight_decay(weightDecay));
         else
@@ -164,7 +166,7 @@ private slots:
                                                         torch::optim::AdamWOptions(lr).weight_decay(weightDecay));
         for (int64_t step = 1; step <= 6; ++step) {
             const torch::Tensor g = torch::randn({5, 7}, opts) * (step % 2 ? 1.0 : 0.01); // moments must weigh both
-            trainops::optimiserUpdate(name, ours, g, m, v, lr, momentum, weightDecay, step);
+            trainops::optimiserUpdate(kind, ours, g, m, v, lr, momentum, weightDecay, step);
             theirs.mutable_grad() = g.clone();
             ref->step();
             const double err = (ours - theirs.detach()).abs().max().item<double>();

@@ -9,7 +9,7 @@ MODEL ?= resources/models/gsc-cs.safetensors
 REPORT_DIR ?= reports
 
 DEB_PACKAGES := cmake g++ make pkg-config \
-  qt6-base-dev qt6-charts-dev qt6-multimedia-dev \
+  qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-multimedia-dev \
   libeigen3-dev libsndfile1-dev nlohmann-json3-dev \
   libxrt-dev libtorch-dev libopenblas0-openmp \
   espeak-ng sox xvfb xauth pulseaudio pulseaudio-utils poppler-utils

@@ -12,7 +12,8 @@ DEB_PACKAGES := cmake g++ make pkg-config \
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-multimedia-dev \
   libeigen3-dev libsndfile1-dev nlohmann-json3-dev \
   libxrt-dev libtorch-dev libopenblas0-openmp \
-  espeak-ng sox xvfb xauth pulseaudio pulseaudio-utils poppler-utils
+  espeak-ng festival festvox-kallpc16k festvox-kdlpc16k festvox-italp16k festvox-itapc16k \
+  festvox-czech-dita festvox-czech-krb festvox-suopuhe-lj sox xvfb xauth pulseaudio pulseaudio-utils poppler-utils
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

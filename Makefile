@@ -17,7 +17,7 @@ DEB_PACKAGES := cmake g++ make pkg-config \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps configure build run test bench clean
+.PHONY: all deps configure build run test bench clean fresh-check
 
 all: build
 
@@ -56,6 +56,13 @@ test: build
 
 bench: build
 	@$(BUILD_DIR)/app/cli/sparsescope-cli bench $(MODEL) --engines all --seconds 3
+
+# The README's commands on a throw-away Debian 12 root (mmdebstrap + chroot): `.ci/run`, then
+# `make run` without a display, on the current commit (uncommitted changes are not included).
+# Catches a package the build reads but `make deps` does not install. CONTRIBUTING.md says when.
+# FRESH_CHECK_ARGS="--only ci" (or run) for one half; the full log's path is printed.
+fresh-check:
+	@$(SUDO) bash scripts/fresh-check.sh $(FRESH_CHECK_ARGS)
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -207,6 +207,14 @@ if [ "$only" != run ]; then
   in_root "bash .ci/run" || fail ".ci/run" "$from"
   summary=$(tail -n +"$from" "$log" | grep -E 'tests passed|tests failed' | tail -n 1 || true)
   say ".ci/run passed in $(elapsed "$t"): ${summary:-no ctest summary found}"
+  # A test that skips itself when a program is missing passes in ctest's eyes: list the skips.
+  skips=$(grep -h -E '^SKIP +:' "$root$src/build/Testing/Temporary/LastTest"*.log 2>/dev/null | sort -u || true)
+  if [ -n "$skips" ]; then
+    say "skipped test functions ($(echo "$skips" | wc -l)), each a missing package unless the reason says otherwise:"
+    echo "$skips" | sed 's/^SKIP *: */  /' | tee -a "$log"
+  else
+    say "no test function skipped"
+  fi
 fi
 
 # ---- 3. make run without a display -------------------------------------------------------------

@@ -153,11 +153,18 @@ run_logged() {
 fail() { # $1 = what failed, $2 = first line of that phase in the log
   local what=$1 from=$2
   say "FAILED: $what after $(elapsed "$t_start")"
-  echo "fresh-check: first error lines (from $log):"
-  local hits
-  hits=$(tail -n +"$from" "$log" | grep -n -E '(^|[^[:alnum:]_-])(error|Error|ERROR)([^[:alnum:]_.-]|$)|FAILED|FAIL!|^E: |No such file|not found|Could NOT find' | head -n 15 || true)
-  if [ -n "$hits" ]; then
-    echo "$hits" | awk -F: -v o="$from" '{ n = $1 + o - 1; sub(/^[0-9]+:/, ""); printf "  %s: %s\n", n, $0 }'
+  echo "fresh-check: the first error (full log: $log):"
+  # The first error line with the 14 lines after it (CMake and the compiler explain below), then the
+  # next few error lines of the failed step.
+  local pat='CMake Error|could not be found|(^|[^[:alnum:]_-])(error|ERROR)([^[:alnum:]_.-]|$)|[*][*][*] .*Error|FAILED|FAIL!|^E: |Could NOT find|No such file'
+  local shown
+  shown=$(awk -v from="$from" -v pat="$pat" '
+    NR < from || /^=== fresh-check/ { next }
+    !first && $0 ~ pat { first = NR; print "  line " NR ":" }
+    first && NR < first + 15 { print "    " $0; next }
+    first && $0 ~ pat && n++ < 8 { print "  line " NR ": " $0 }' "$log")
+  if [ -n "$shown" ]; then
+    echo "$shown"
   else
     echo "  (no error line matched; the last lines:)"
     tail -n 20 "$log" | sed 's/^/  /'

@@ -55,6 +55,14 @@ const std::vector<std::string> kVariants = {
     "m3",      "m4",      "m5",      "m6",      "m7",      "m8",     "norbert", "sandro",  "shelby",  "travis",
     "victor"};
 
+// Festival's voices (Debian festvox-*): diphone voices of four languages, all reading the English
+// words (the non-English ones with their own letter-to-sound rules: other accents and timbres).
+const std::vector<std::pair<std::string, std::string>> kFestivalVoices = {
+    {"kal_diphone", "en-us"},       {"ked_diphone", "en-us"},   {"lp_diphone", "it"},       {"pc_diphone", "it"},
+    {"czech_dita", "cs"},           {"czech_krb", "cs"},        {"suo_fi_lj_diphone", "fi"}};
+
+const std::vector<std::string> kFamilies = {"espeak-ng", "festival"};
+
 // SplitMix64 with the draws the generator needs on top.
 struct Rng : SplitMix64 {
     using SplitMix64::SplitMix64;
@@ -162,8 +170,8 @@ bool decodeWav(const std::vector<char>& b, std::vector<float>* x, int* rate)
     return false;
 }
 
-Result<std::vector<float>> speak(const std::string& espeak, const SynthSpeaker& sp, const std::string& text, int* rate,
-                                 const std::atomic<bool>* cancel)
+Result<std::vector<float>> speakEspeak(const std::string& espeak, const SynthSpeaker& sp, const std::string& text, int* rate,
+                                       const std::atomic<bool>* cancel)
 {
     std::vector<char> bytes;
     std::string why;
@@ -360,20 +368,141 @@ std::vector<std::vector<float>> splitUtterances(const std::vector<float>& x, int
     return out;
 }
 
+Status writeTextAtomic(const fs::path& path, const std::string& text);
+
+// The programs each family runs (full paths; empty when that family is not used).
+struct Programs {
+    std::string espeak, festival, sox;
+};
+
+// Festival speaks every word of `words` in one run (one utterance each, saved to its own file in
+// a private temporary folder), then sox shifts each file's pitch by sp.pitch cents without changing
+// its tempo. The pieces come back at 16 kHz, in order.
+Result<std::vector<std::vector<float>>> sayWordsFestival(const Programs& pr, const SynthSpeaker& sp,
+                                                        const std::vector<std::string>& words, const std::atomic<bool>* cancel,
+                                                        bool* fallback)
+{
+    std::error_code ec;
+    static std::atomic<uint64_t> serial{0};
+    const fs::path dir = fs::temp_directory_path(ec) /
+                         ("sparsescope-festival-" + std::to_string(::getpid()) + "-" + std::to_string(serial++));
+    fs::create_directories(dir, ec);
+    if (ec)
+        return runtimeError("Cannot create a temporary folder for Festival: " + ec.message() + ".");
+    struct Cleanup {
+        fs::path d;
+        ~Cleanup()
+        {
+            std::error_code e;
+            fs::remove_all(d, e);
+        }
+    } cleanup{dir};
+    // Festival itself occasionally crashes on a word at some duration stretches (seen: lp_diphone,
+    // "no", stretch 1.29). Then each word is said on its own run, at slightly other stretches if need be.
+    auto run = [&](size_t first, size_t count, double stretch, std::string* why) {
+        std::string script = "(voice_" + sp.voice + ")\n(Parameter.set 'Duration_Stretch " + std::to_string(stretch) + ")\n";
+        for (size_t i = first; i < first + count; ++i)
+            script += "(utt.save.wave (utt.synth (Utterance Text \"" + words[i] + "\")) \"" +
+                      (dir / ("w" + std::to_string(i) + ".wav")).string() + "\" 'riff)\n";
+        if (auto st = writeTextAtomic(dir / "say.scm", script); !st) {
+            *why = st.message();
+            return false;
+        }
+        // One shell runs Festival, then sox on every piece: two programs per run, not per word.
+        // sox -R -D: no dither and fixed random numbers, so the output is the same on every run.
+        const std::string sh = "\"$1\" --batch \"$2\" || exit 1; i=$7; while [ $i -lt \"$5\" ]; do "
+                               "\"$3\" -q -R -D \"$4/w$i.wav\" -b 16 -c 1 \"$4/p$i.wav\" pitch \"$6\" || exit 1; i=$((i+1)); done";
+        std::vector<char> out;
+        return runCapture("/bin/sh", {"-c", sh, "sh", pr.festival, (dir / "say.scm").string(), pr.sox, dir.string(),
+                                      std::to_string(first + count), std::to_string(sp.pitch), std::to_string(first)},
+                          &out, why);
+    };
+    std::string why;
+    const double stretch = sp.rate / 100.0;
+    if (!run(0, words.size(), stretch, &why)) {
+        *fallback = true;
+        for (size_t i = 0; i < words.size(); ++i) {
+            bool ok = false;
+            for (double f : {1.0, 0.95, 1.05, 0.9})
+                if ((ok = run(i, 1, stretch * f, &why)))
+                    break;
+            if (!ok) {
+                if (cancel && *cancel)
+                    return runtimeError("Cancelled.");
+                return runtimeError("Festival failed saying '" + words[i] + "' with voice " + sp.voice + " (" + why +
+                                    "); is its festvox package installed?");
+            }
+        }
+    }
+    std::vector<std::vector<float>> said;
+    for (size_t i = 0; i < words.size(); ++i) {
+        auto clip = readWav((dir / ("p" + std::to_string(i) + ".wav")).string());
+        if (!clip || clip->samples.empty())
+            return runtimeError("Festival gave no usable audio for '" + words[i] + "' with voice " + sp.voice + ".");
+        said.push_back(resample(clip->samples, clip->sample_rate, kRate));
+    }
+    return said;
+}
+
+// One piece of 16 kHz audio per word, in order. espeak-ng reads all words as short sentences with
+// long gaps and the reading is cut at the gaps; should the cut not give one piece per word, each
+// word is said on its own (same voice and settings) and *fallback is set. *runs counts the
+// synthesiser runs.
+Result<std::vector<std::vector<float>>> sayWords(const Programs& pr, const SynthSpeaker& sp, const std::vector<std::string>& words,
+                                                const std::atomic<bool>* cancel, int* runs, bool* fallback)
+{
+    *fallback = false;
+    if (sp.family == "festival") {
+        ++*runs;
+        return sayWordsFestival(pr, sp, words, cancel, fallback);
+    }
+    std::string text;
+    for (const auto& w : words)
+        text += w + ". ";
+    SynthSpeaker list_reader = sp;
+    list_reader.word_gap = 40 + sp.word_gap;
+    int rate = 0;
+    auto all = speakEspeak(pr.espeak, list_reader, text, &rate, cancel);
+    if (!all)
+        return all.error();
+    ++*runs;
+    auto said = splitUtterances(resample(*all, rate, kRate), kRate); // one resampling per speaker
+    if (said.size() == words.size())
+        return said;
+    said.clear();
+    *fallback = true;
+    for (const auto& w : words) {
+        int r = 0;
+        auto one = speakEspeak(pr.espeak, sp, w, &r, cancel);
+        if (!one)
+            return one.error();
+        ++*runs;
+        said.push_back(resample(*one, r, kRate));
+    }
+    return said;
+}
+
 // Babble: several training speakers each reading a list of random words, summed.
-Result<std::vector<float>> babble(size_t n, Rng& rng, const std::string& espeak, const std::vector<SynthSpeaker>& talkers,
+Result<std::vector<float>> babble(size_t n, Rng& rng, const Programs& pr, const std::vector<SynthSpeaker>& talkers,
                                   const std::vector<std::string>& words, const std::atomic<bool>* cancel)
 {
     std::vector<float> out(n, 0.0f);
     for (const auto& t : talkers) {
-        std::string text;
+        std::vector<std::string> list;
         for (int k = 0; k < 40; ++k)
-            text += (k ? " " : "") + words[size_t(rng.next() % words.size())];
-        int rate = 0;
-        auto x = speak(espeak, t, text, &rate, cancel);
-        if (!x)
-            return x.error();
-        auto y = resample(*x, rate, kRate);
+            list.push_back(words[size_t(rng.next() % words.size())]);
+        int runs = 0;
+        bool fallback = false;
+        auto said = sayWords(pr, t, list, cancel, &runs, &fallback);
+        if (!said)
+            return said.error();
+        std::vector<float> y;
+        for (const auto& piece : *said) {
+            y.insert(y.end(), piece.begin(), piece.end());
+            y.insert(y.end(), size_t(rng.integer(800, 4000)), 0.0f); // 50-250 ms between words
+        }
+        if (y.empty())
+            continue;
         scaleToRms(y, 0.1);
         const size_t start = size_t(rng.next() % y.size());
         for (size_t i = 0; i < n; ++i)
@@ -417,7 +546,7 @@ Plan plan(const SynthDatasetOptions& o)
     Plan p;
     p.words = synthWords(o.words);
     const int64_t W = int64_t(p.words.size());
-    const int64_t combos = int64_t(kVoices.size() * kVariants.size());
+    const int64_t combos = int64_t(kVoices.size() * kVariants.size()) * 4; // espeak-ng combinations, Festival speakers on top
     const int64_t takes = std::max(1, o.takes_per_word);
     int64_t s = (o.clips + W * takes - 1) / (W * takes);
     s = std::max<int64_t>(s, std::min<int64_t>(o.clips, 10)); // tiny sets: still 10 speakers to split
@@ -449,6 +578,16 @@ std::vector<std::string> synthWords(SynthWordSet set)
     return w;
 }
 
+const std::vector<std::string>& synthFamilies()
+{
+    return kFamilies;
+}
+
+const std::vector<std::pair<std::string, std::string>>& festivalVoices()
+{
+    return kFestivalVoices;
+}
+
 std::vector<SynthSpeaker> synthSpeakers(const SynthDatasetOptions& o)
 {
     const int S = plan(o).speakers;
@@ -458,31 +597,158 @@ std::vector<SynthSpeaker> synthSpeakers(const SynthDatasetOptions& o)
         for (const auto& var : kVariants)
             combos.push_back(var.empty() ? v : v + "+" + var);
     shuffle(combos, rng);
+    // Speakers per family, in proportion to the shares (largest remainders; every family used gets
+    // at least one speaker when there are enough).
+    const size_t F = o.families.size();
+    double total = 0;
+    for (size_t f = 0; f < F; ++f)
+        total += f < o.family_shares.size() ? std::max(0.0, o.family_shares[f]) : 1.0;
+    std::vector<int> count(F, 0);
+    int assigned = 0;
+    for (size_t f = 0; f < F; ++f) {
+        const double share = total > 0 ? (f < o.family_shares.size() ? std::max(0.0, o.family_shares[f]) : 1.0) / total : 1.0 / double(F);
+        count[f] = int(std::floor(share * S));
+        assigned += count[f];
+    }
+    for (size_t f = 0; assigned < S && F > 0; f = (f + 1) % F, ++assigned)
+        ++count[f];
+    std::vector<std::string> family_of;
+    for (size_t f = 0; f < F; ++f)
+        family_of.insert(family_of.end(), size_t(count[f]), o.families[f]);
+
     std::vector<SynthSpeaker> sp(static_cast<size_t>(S));
     std::set<std::string> ids;
+    size_t next_combo = 0, next_festival = 0;
     for (int i = 0; i < S; ++i) {
         auto& s = sp[size_t(i)];
         do
             s.id = hex8(rng.next());
         while (!ids.insert(s.id).second);
-        s.voice = combos[size_t(i) % combos.size()];
-        s.pitch = int(rng.integer(15, 85));
-        s.rate = int(rng.integer(130, 210));
-        s.amplitude = int(rng.integer(50, 180));
-        s.word_gap = int(rng.integer(0, 10));
+        s.family = family_of.empty() ? "espeak-ng" : family_of[size_t(i)];
+        if (s.family == "festival") {
+            s.voice = kFestivalVoices[next_festival++ % kFestivalVoices.size()].first;
+            s.pitch = int(rng.integer(-300, 600)); // cents: male voices up towards female pitch
+            s.rate = int(rng.integer(80, 130));    // Duration_Stretch in percent
+            s.amplitude = int(rng.integer(50, 180));
+            s.word_gap = 0;
+        } else {
+            s.voice = combos[next_combo++ % combos.size()];
+            s.pitch = int(rng.integer(15, 85));
+            s.rate = int(rng.integer(130, 210));
+            s.amplitude = int(rng.integer(50, 180));
+            s.word_gap = int(rng.integer(0, 10));
+        }
         s.split = "train";
     }
-    if (S >= 3) {
-        std::vector<int> order(static_cast<size_t>(S));
+    // Split by speaker within each family, so every family has test and validation voices.
+    for (const auto& fam : o.families) {
+        std::vector<int> order;
         for (int i = 0; i < S; ++i)
-            order[size_t(i)] = i;
+            if (sp[size_t(i)].family == fam)
+                order.push_back(i);
+        const int n = int(order.size());
+        if (n < 3)
+            continue;
         shuffle(order, rng);
-        const int nt = std::max(1, int(std::lround(o.test_fraction * S)));
-        const int nv = std::max(1, int(std::lround(o.validation_fraction * S)));
-        for (int i = 0; i < nt + nv && i < S - 1; ++i)
+        const int nt = std::max(1, int(std::lround(o.test_fraction * n)));
+        const int nv = std::max(1, int(std::lround(o.validation_fraction * n)));
+        for (int i = 0; i < nt + nv && i < n - 1; ++i)
             sp[size_t(order[size_t(i)])].split = i < nt ? "test" : "validation";
     }
     return sp;
+}
+
+Result<std::vector<SynthSpeaker>> readSpeakersTsv(const std::string& path)
+{
+    std::ifstream f(path);
+    if (!f)
+        return badInput("Cannot read " + path + ".", path);
+    std::string line;
+    std::vector<std::string> header;
+    auto splitTabs = [](const std::string& l) {
+        std::vector<std::string> v;
+        size_t a = 0;
+        for (;;) {
+            const size_t b = l.find('\t', a);
+            v.push_back(l.substr(a, b == std::string::npos ? std::string::npos : b - a));
+            if (b == std::string::npos)
+                break;
+            a = b + 1;
+        }
+        return v;
+    };
+    if (!std::getline(f, line))
+        return badInput(path + " is empty.", path);
+    if (!line.empty() && line.back() == '\r')
+        line.pop_back();
+    header = splitTabs(line);
+    auto column = [&](const std::string& name) {
+        for (size_t i = 0; i < header.size(); ++i)
+            if (header[i] == name)
+                return int(i);
+        return -1;
+    };
+    const int c_id = column("speaker"), c_family = column("family"), c_voice = column("voice"), c_split = column("split");
+    if (c_id < 0 || c_voice < 0)
+        return badInput(path + " has no 'speaker' and 'voice' columns; it is not a speakers.tsv of dataset synth.", path);
+    std::vector<SynthSpeaker> out;
+    int line_no = 1;
+    while (std::getline(f, line)) {
+        ++line_no;
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        if (line.empty())
+            continue;
+        const auto v = splitTabs(line);
+        if (int(v.size()) != int(header.size()))
+            return badInput(path + " line " + std::to_string(line_no) + " has " + std::to_string(v.size()) + " fields, the header " +
+                                std::to_string(header.size()) + ".",
+                            path);
+        SynthSpeaker sp;
+        sp.id = v[size_t(c_id)];
+        sp.voice = v[size_t(c_voice)];
+        sp.family = c_family >= 0 ? v[size_t(c_family)] : "espeak-ng";
+        sp.split = c_split >= 0 ? v[size_t(c_split)] : "";
+        out.push_back(std::move(sp));
+    }
+    return out;
+}
+
+Result<std::set<std::string>> selectSynthSpeakers(const std::string& data_dir, const std::string& spec)
+{
+    const size_t colon = spec.find(':');
+    const std::string kind = colon == std::string::npos ? "" : spec.substr(0, colon);
+    if (kind != "family" && kind != "voice")
+        return badInput("'" + spec + "' does not name speakers; expected family:NAME or voice:NAME (e.g. family:festival).");
+    std::set<std::string> names;
+    {
+        const std::string list = spec.substr(colon + 1);
+        size_t a = 0;
+        while (a <= list.size()) {
+            const size_t b = std::min(list.find(',', a), list.size());
+            if (b > a)
+                names.insert(list.substr(a, b - a));
+            a = b + 1;
+        }
+    }
+    if (names.empty())
+        return badInput("'" + spec + "' names no " + kind + ".");
+    const std::string tsv = (fs::path(data_dir) / "speakers.tsv").string();
+    std::error_code ec;
+    if (!fs::exists(tsv, ec))
+        return badInput(data_dir + " has no speakers.tsv, so its speakers' " + kind +
+                            " is unknown (only sets made by `dataset synth` have one).",
+                        tsv);
+    auto speakers = readSpeakersTsv(tsv);
+    if (!speakers)
+        return speakers.error();
+    std::set<std::string> out;
+    for (const auto& s : *speakers)
+        if (names.count(kind == "family" ? s.family : s.voice))
+            out.insert(s.id);
+    if (out.empty())
+        return badInput("No speaker of " + data_dir + " has " + kind + " '" + spec.substr(colon + 1) + "' (see speakers.tsv).", tsv);
+    return out;
 }
 
 std::string findProgram(const std::string& name)
@@ -519,9 +785,34 @@ Result<SynthReport> synthesizeGsc(const SynthDatasetOptions& o, const std::funct
         return badInput("The number of clips must be at least 1.");
     if (o.output_dir.empty())
         return badInput("No output folder given.");
-    const std::string espeak = findProgram(o.espeak);
-    if (espeak.empty())
-        return badInput("espeak-ng is not installed; run `make deps` (Debian package espeak-ng).");
+    if (o.families.empty())
+        return badInput("No synthesis family chosen (expected one or more of espeak-ng, festival).");
+    Programs pr;
+    for (const auto& fam : o.families) {
+        if (fam == "espeak-ng") {
+            pr.espeak = findProgram(o.espeak);
+            if (pr.espeak.empty())
+                return badInput("espeak-ng is not installed; run `make deps` (Debian package espeak-ng).");
+        } else if (fam == "festival") {
+            pr.festival = findProgram(o.festival);
+            pr.sox = findProgram(o.sox);
+            if (pr.festival.empty() || pr.sox.empty())
+                return badInput(std::string(pr.festival.empty() ? "Festival" : "sox") +
+                                " is not installed; run `make deps` (Debian packages festival, festvox-*, sox).");
+            for (const auto& [voice, lang] : kFestivalVoices) {
+                (void)lang;
+                std::error_code vec;
+                bool found = false;
+                for (const auto& d : fs::directory_iterator("/usr/share/festival/voices", vec))
+                    if (fs::exists(d.path() / voice, vec))
+                        found = true;
+                if (!found)
+                    return badInput("Festival voice " + voice + " is not installed; run `make deps` (Debian festvox-* packages).");
+            }
+        } else {
+            return badInput("Unknown synthesis family '" + fam + "' (expected espeak-ng or festival).");
+        }
+    }
     const fs::path root(o.output_dir);
     std::error_code ec;
     if (fs::exists(root, ec)) {
@@ -559,13 +850,22 @@ Result<SynthReport> synthesizeGsc(const SynthDatasetOptions& o, const std::funct
     noises.emplace_back("brown_noise.wav", brownNoise(noise_n, nrng));
     noises.emplace_back("hum.wav", hum(noise_n, nrng));
     {
+        // Six training speakers, taken from the families in turn.
         std::vector<SynthSpeaker> talkers;
-        for (const auto& s : speakers)
-            if (s.split == "train" && talkers.size() < 6)
-                talkers.push_back(s);
+        for (size_t round = 0; talkers.size() < 6 && round < speakers.size(); ++round) {
+            const size_t before = talkers.size();
+            for (const auto& fam : o.families) {
+                size_t seen = 0;
+                for (const auto& s : speakers)
+                    if (s.split == "train" && s.family == fam && seen++ == round && talkers.size() < 6)
+                        talkers.push_back(s);
+            }
+            if (talkers.size() == before)
+                break;
+        }
         if (talkers.empty())
             talkers.push_back(speakers.front());
-        auto b = babble(noise_n, nrng, espeak, talkers, pl.words, cancel);
+        auto b = babble(noise_n, nrng, pr, talkers, pl.words, cancel);
         if (!b)
             return cancelled() ? runtimeError("Cancelled before any clip was written; the folder is incomplete.") : b.error();
         noises.emplace_back("babble.wav", std::move(*b));
@@ -620,45 +920,22 @@ Result<SynthReport> synthesizeGsc(const SynthDatasetOptions& o, const std::funct
             const int speaker = tasks[ti];
             const SynthSpeaker& sp = speakers[size_t(speaker)];
             const auto& items = by_speaker[size_t(speaker)];
-            // One espeak-ng run per speaker reads all its words as short sentences with long gaps;
-            // the reading is cut at the gaps. Should the cut not give one piece per word, each word is
-            // said on its own instead (same voice and settings).
-            std::vector<std::vector<float>> said;
-            int rate = 0;
-            bool failed = false;
-            {
-                std::string text;
-                for (const auto& it : items)
-                    text += pl.words[size_t(it.word)] + ". ";
-                SynthSpeaker list_reader = sp;
-                list_reader.word_gap = 40 + sp.word_gap;
-                auto all = speak(espeak, list_reader, text, &rate, cancel);
-                if (!all) {
-                    if (!cancelled())
-                        setError(all.error());
-                    break;
-                }
-                ++espeak_runs;
-                said = splitUtterances(resample(*all, rate, kRate), kRate); // one resampling per speaker
-            }
-            if (said.size() != items.size()) {
-                said.clear();
+            std::vector<std::string> words;
+            for (const auto& it : items)
+                words.push_back(pl.words[size_t(it.word)]);
+            int runs = 0;
+            bool fallback = false;
+            auto said_or = sayWords(pr, sp, words, cancel, &runs, &fallback);
+            espeak_runs += runs;
+            if (fallback)
                 ++fallback_speakers;
-                for (const auto& it : items) {
-                    int r = 0;
-                    auto one = speak(espeak, sp, pl.words[size_t(it.word)], &r, cancel);
-                    if (!one || r != rate) {
-                        if (!cancelled())
-                            setError(one ? runtimeError("espeak-ng changed its sample rate between runs.") : one.error());
-                        failed = true;
-                        break;
-                    }
-                    ++espeak_runs;
-                    said.push_back(resample(*one, r, kRate));
-                }
-            }
-            if (failed)
+            if (!said_or || said_or->size() != items.size()) {
+                if (!cancelled())
+                    setError(said_or ? runtimeError("The synthesiser gave the wrong number of words for voice " + sp.voice + ".")
+                                     : said_or.error());
                 break;
+            }
+            const auto& said = *said_or;
           for (size_t ii = 0; ii < items.size() && !cancelled(); ++ii) {
             const int wi = items[ii].word;
             const std::string& word = pl.words[size_t(wi)];
@@ -753,9 +1030,9 @@ Result<SynthReport> synthesizeGsc(const SynthDatasetOptions& o, const std::funct
             s += x + "\n";
         return s;
     };
-    std::string tsv = "speaker\tvoice\tpitch\trate\tamplitude\tword_gap\tsplit\n";
+    std::string tsv = "speaker\tfamily\tvoice\tpitch\trate\tamplitude\tword_gap\tsplit\n";
     for (const auto& s : speakers)
-        tsv += s.id + "\t" + s.voice + "\t" + std::to_string(s.pitch) + "\t" + std::to_string(s.rate) + "\t" +
+        tsv += s.id + "\t" + s.family + "\t" + s.voice + "\t" + std::to_string(s.pitch) + "\t" + std::to_string(s.rate) + "\t" +
                std::to_string(s.amplitude) + "\t" + std::to_string(s.word_gap) + "\t" + s.split + "\n";
     for (auto s : {writeTextAtomic(root / "speakers.tsv", tsv), writeTextAtomic(root / "validation_list.txt", join(validation)),
                    writeTextAtomic(root / "testing_list.txt", join(testing))})

@@ -1,6 +1,8 @@
 // Synthetic Speech Commands: writes a Google-Speech-Commands-layout tree (DESIGN.md §2) whose speech
-// comes from the espeak-ng program (run as a subprocess, never linked) across its English voices and
-// variants. See datasets/README.md. Qt-free; errors are values (one sentence).
+// comes from two synthesis families, each run as a subprocess (never linked): espeak-ng (formant
+// synthesis, its English voices and variants) and Festival (diphone synthesis: English, Italian,
+// Czech and Finnish voices reading the English words). See datasets/README.md. Qt-free; errors are
+// values (one sentence).
 //
 // Generation: a "speaker" is one voice+variant with its own pitch, rate, amplitude and word gap.
 // espeak-ng runs once per speaker, reading its words as sentences with long gaps; the reading is
@@ -16,6 +18,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +33,12 @@ enum class SynthWordSet {
 Result<SynthWordSet> parseSynthWordSet(const std::string& name); // "commands", "digits", "all"
 std::vector<std::string> synthWords(SynthWordSet set);            // folder names, in a fixed order
 
+// The synthesis families dataset synth knows. CMU Flite and the HTS voices are deliberately absent:
+// they are kept out of training data for independent checks of generalisation.
+const std::vector<std::string>& synthFamilies(); // "espeak-ng", "festival"
+// Festival voices used (Debian festvox-* packages): name as in (voice_NAME), language.
+const std::vector<std::pair<std::string, std::string>>& festivalVoices();
+
 struct SynthDatasetOptions {
     std::string output_dir;
     int64_t clips = 36000;       // total word clips (background noise comes on top)
@@ -38,6 +47,11 @@ struct SynthDatasetOptions {
     SynthWordSet words = SynthWordSet::All;
     bool force = false;          // write into a non-empty folder (same-named files are replaced)
     std::string espeak = "espeak-ng"; // program name (searched on PATH) or path
+    std::string festival = "festival"; // Festival's program (with `sox` for its pitch shifts)
+    std::string sox = "sox";
+    // Families to use and the share of speakers each gets (same order; the shares are normalised).
+    std::vector<std::string> families = {"espeak-ng", "festival"};
+    std::vector<double> family_shares = {0.7, 0.3};
     int takes_per_word = 3;      // clips per (speaker, word) at the default size; sets the speaker count
     double validation_fraction = 0.1, test_fraction = 0.1; // of the speakers
     int noise_seconds = 60;      // length of each _background_noise_ file
@@ -50,8 +64,11 @@ struct SynthProgress {
 };
 
 struct SynthSpeaker {
-    std::string id;   // the file-name prefix before _nohash_
-    std::string voice; // espeak-ng -v argument, e.g. "en-us+f3"
+    std::string id;    // the file-name prefix before _nohash_
+    std::string family = "espeak-ng"; // synthesis family: "espeak-ng" or "festival"
+    std::string voice; // espeak-ng -v argument ("en-us+f3"), or the Festival voice ("kal_diphone")
+    // espeak-ng: -p, -s (wpm), -a, -g. Festival: pitch = shift in cents (sox pitch), rate = duration
+    // stretch in percent (Duration_Stretch), amplitude as for espeak-ng (loudness), word_gap unused.
     int pitch = 50, rate = 175, amplitude = 100, word_gap = 0;
     std::string split; // "train", "validation", "test"
 };
@@ -73,8 +90,18 @@ std::vector<SynthSpeaker> synthSpeakers(const SynthDatasetOptions& options);
 // executable); empty when there is none.
 std::string findProgram(const std::string& name);
 
+// speakers.tsv of a synthetic tree (written by synthesizeGsc): speaker id -> profile. Files written
+// before the family column existed read as espeak-ng. Refuses a malformed file with one sentence.
+Result<std::vector<SynthSpeaker>> readSpeakersTsv(const std::string& path);
+
+// The speakers of a synthetic tree that `spec` names, read from DIR/speakers.tsv: "family:NAME" or
+// "voice:NAME" (NAME may be a comma-separated list). For leave-one-family-out training and
+// per-family evaluation. Refuses an unknown form, a missing speakers.tsv, or a spec that matches no
+// speaker, each with one sentence.
+Result<std::set<std::string>> selectSynthSpeakers(const std::string& data_dir, const std::string& spec);
+
 // Writes the tree. Refuses (BadInput): clips < 1, an output folder that is not empty (unless force)
-// or cannot be created/written, espeak-ng missing. progress (may be empty) is called on the calling
+// or cannot be created/written, an unknown family, a family's program missing. progress (may be empty) is called on the calling
 // thread about ten times a second. When *cancel becomes true the workers stop after the clip they are
 // writing (every WAV is written atomically), no list is written, and a Runtime error says so.
 Result<SynthReport> synthesizeGsc(const SynthDatasetOptions& options,

@@ -33,13 +33,17 @@ int datasetSynth(const QStringList& args)
     p.addOption({"words", "Which words: commands (10 commands + unknown words), digits (zero..nine + unknown words) "
                           "or all (both, the default).", "SET", "all"});
     p.addOption({"force", "Write into a non-empty folder (files of the same name are replaced)."});
+    p.addOption({"families", "Synthesis families, comma-separated: espeak-ng, festival (default both).", "LIST",
+                 "espeak-ng,festival"});
+    p.addOption({"festival-share", "Share of the speakers that Festival voices (default 0.3; the rest espeak-ng).", "X", "0.3"});
     int exit = 0;
     if (!parse(p, args,
                "Write a synthetic Google Speech Commands data set: one folder per word of 16 kHz mono 16-bit 1 s WAVs\n"
                "named <speaker>_nohash_<i>.wav, validation_list.txt, testing_list.txt and _background_noise_/.\n"
-               "Speech comes from espeak-ng's English voices and variants with random pitch, rate, amplitude, speed,\n"
-               "level, reverb, time offset and background noise. Test and validation speakers never occur in\n"
-               "training. Deterministic for a seed.",
+               "Speech comes from two synthesis families: espeak-ng's English voices and variants, and Festival's\n"
+               "diphone voices (English, Italian, Czech, Finnish) with pitch shifts, all with random rate, amplitude,\n"
+               "speed, level, reverb, time offset and background noise. speakers.tsv names each speaker's family and\n"
+               "voice. Test and validation speakers (per family) never occur in training. Deterministic for a seed.",
                &exit))
         return exit;
     if (!p.positionalArguments().isEmpty())
@@ -65,6 +69,17 @@ int datasetSynth(const QStringList& args)
         return fail("--words must be commands, digits or all.");
     o.words = *words;
     o.force = p.isSet("force");
+    o.families.clear();
+    for (const auto& f : p.value("families").split(',', Qt::SkipEmptyParts))
+        o.families.push_back(f.trimmed().toStdString());
+    const double fshare = p.value("festival-share").toDouble(&ok);
+    if (!ok || fshare < 0 || fshare > 1)
+        return fail("--festival-share must be a number from 0 to 1.");
+    o.family_shares.clear();
+    for (const auto& f : o.families)
+        o.family_shares.push_back(f == "festival" ? fshare : 1.0 - fshare);
+    if (o.families.size() == 1)
+        o.family_shares = {1.0};
 
     auto rep = ss::synthesizeGsc(o, [](const ss::SynthProgress& pr) {
         char b[200];
@@ -87,7 +102,7 @@ int datasetSynth(const QStringList& args)
     std::cout << "Wrote " << rep->clips << " clips of " << rep->words << " words to " << o.output_dir << " in "
               << fmtDuration(rep->seconds) << ": train " << rep->train << ", validation " << rep->validation << ", test "
               << rep->test << " clips; speakers " << ntrain << " / " << nval << " / " << ntest << "; "
-              << rep->noise_files.size() << " background noise files; " << rep->espeak_runs << " espeak-ng runs ("
+              << rep->noise_files.size() << " background noise files; " << rep->espeak_runs << " synthesiser runs ("
               << rep->fallback_speakers << " speakers said their words one by one).\n";
     return Ok;
 }
@@ -98,7 +113,7 @@ int cmdDataset(const QStringList& args)
 {
     if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
         std::cout << "Usage: sparsescope-cli dataset <subcommand> [options]\n\nSubcommands:\n"
-                     "  synth     Write a synthetic Speech Commands data set made with espeak-ng.\n\n"
+                     "  synth     Write a synthetic Speech Commands data set (espeak-ng and Festival voices).\n\n"
                      "Run 'sparsescope-cli dataset synth --help' for its options.\n";
         return args.size() < 2 ? BadUsage : Ok;
     }

@@ -70,8 +70,8 @@ private slots:
     void initTestCase()
     {
         QVERIFY(m_tmp.isValid());
-        if (findProgram("espeak-ng").empty())
-            QSKIP("espeak-ng is not installed (make deps)");
+        if (findProgram("espeak-ng").empty() || findProgram("festival").empty() || findProgram("sox").empty())
+            QSKIP("espeak-ng, festival or sox is not installed (make deps)");
         m_a = path("a");
         auto rep = synthesizeGsc(tiny(m_a, 7));
         QVERIFY2(rep.isOk(), rep.isOk() ? "" : rep.message().c_str());
@@ -90,19 +90,37 @@ private slots:
         SynthDatasetOptions o;
         QVERIFY(o.clips >= 30000);
         const auto sp = synthSpeakers(o);
-        std::map<std::string, int> n;
-        std::set<std::string> ids, voices;
+        std::map<std::string, std::map<std::string, int>> n; // family -> split -> speakers
+        std::map<std::string, int> per_family;
+        std::set<std::string> ids, profiles;
         for (const auto& s : sp) {
-            n[s.split]++;
+            n[s.family][s.split]++;
+            per_family[s.family]++;
             ids.insert(s.id);
-            voices.insert(s.voice);
+            profiles.insert(s.family + "/" + s.voice + "/" + std::to_string(s.pitch) + "/" + std::to_string(s.rate));
             QVERIFY(s.id.find("_nohash_") == std::string::npos);
         }
         QCOMPARE(ids.size(), sp.size());
-        QCOMPARE(voices.size(), sp.size()); // every speaker its own voice+variant at the default size
+        QCOMPARE(profiles.size(), sp.size()); // every speaker its own voice (and pitch and rate)
         QVERIFY(sp.size() >= 300);
-        QVERIFY(std::abs(n["test"] - int(sp.size()) / 10) <= 1);
-        QVERIFY(std::abs(n["validation"] - int(sp.size()) / 10) <= 1);
+        // Both families, in the default shares (0.7 / 0.3), each split ~10% / 10% by speaker.
+        QCOMPARE(per_family.size(), size_t(2));
+        QVERIFY(std::abs(per_family["festival"] - int(std::lround(0.3 * double(sp.size())))) <= 1);
+        for (const auto& [fam, count] : per_family) {
+            QVERIFY2(std::abs(n[fam]["test"] - count / 10) <= 1, fam.c_str());
+            QVERIFY2(std::abs(n[fam]["validation"] - count / 10) <= 1, fam.c_str());
+        }
+        // Festival speakers cycle through every Festival voice.
+        std::set<std::string> festival;
+        for (const auto& s : sp)
+            if (s.family == "festival")
+                festival.insert(s.voice);
+        QCOMPARE(festival.size(), festivalVoices().size());
+        // One family only: every speaker from it.
+        o.families = {"festival"};
+        o.family_shares = {1.0};
+        for (const auto& s : synthSpeakers(o))
+            QCOMPARE(s.family, std::string("festival"));
     }
 
     void layoutReadsBack()
@@ -134,6 +152,33 @@ private slots:
             auto f = loadClipFeatures(*ds, ds->test.front(), AudioSettings{});
             QVERIFY2(f.isOk(), f.isOk() ? "" : f.message().c_str());
         }
+    }
+
+    void speakersTsvNamesFamilies()
+    {
+        auto sp = readSpeakersTsv((fs::path(m_a) / "speakers.tsv").string());
+        QVERIFY2(sp.isOk(), sp.isOk() ? "" : sp.message().c_str());
+        std::map<std::string, std::string> family_of;
+        for (const auto& s : *sp)
+            family_of[s.id] = s.family;
+        // Every word clip's speaker is listed, and both families have clips in the tiny set.
+        auto ds = openGsc(m_a, ClassPreset::Commands);
+        QVERIFY(ds.isOk());
+        std::map<std::string, int> clips;
+        for (Split split : {Split::Train, Split::Validation, Split::Test})
+            for (const auto& c : ds->split(split))
+                if (!c.silence) {
+                    QVERIFY2(family_of.count(c.speaker), c.speaker.c_str());
+                    clips[family_of[c.speaker]]++;
+                }
+        QVERIFY(clips["espeak-ng"] > 0);
+        QVERIFY(clips["festival"] > 0);
+        // A malformed file is refused with a sentence.
+        const std::string bad = path("bad_speakers.tsv");
+        { std::ofstream(bad) << "speaker\tvoice\nabc\n"; }
+        auto r = readSpeakersTsv(bad);
+        QVERIFY(!r.isOk());
+        QVERIFY(r.message().find("line 2") != std::string::npos);
     }
 
     void everyWavIs16kMono16Bit1s()
@@ -224,6 +269,15 @@ private slots:
         QVERIFY(expectBad(o, "espeak-ng is not installed; run `make deps`"));
         o.espeak = "no-such-espeak-program";
         QVERIFY(expectBad(o, "espeak-ng is not installed"));
+        QVERIFY(!fs::exists(path("bad")));
+        o = tiny(path("bad"), 1);
+        o.festival = "/nonexistent/festival";
+        QVERIFY(expectBad(o, "Festival is not installed"));
+        o = tiny(path("bad"), 1);
+        o.families = {"espeak-ng", "flite"};
+        QVERIFY(expectBad(o, "Unknown synthesis family 'flite'"));
+        o.families = {};
+        QVERIFY(expectBad(o, "No synthesis family"));
         QVERIFY(!fs::exists(path("bad")));
         // A non-empty folder is refused unless forced; nothing in it changes.
         const auto before = snapshot(m_a);

@@ -93,4 +93,39 @@ Result<EvalReport> evaluate(const Model& model, const GscDataset& data, Split sp
     return rep;
 }
 
+KeywordMetrics keywordMetrics(const std::vector<std::vector<int>>& confusion, const std::vector<std::string>& classes)
+{
+    KeywordMetrics m;
+    const size_t C = classes.size();
+    m.recall.assign(C, -1.0);
+    auto isKeyword = [&](size_t c) { return classes[c] != "_silence_" && classes[c] != "_unknown_"; };
+    double sum = 0;
+    int keywords = 0;
+    for (size_t t = 0; t < C && t < confusion.size(); ++t) {
+        int total = 0;
+        for (int v : confusion[t])
+            total += v;
+        if (total > 0)
+            m.recall[t] = double(confusion[t][t]) / total;
+        if (isKeyword(t)) {
+            m.keyword_clips += total;
+            if (total > 0) {
+                sum += m.recall[t];
+                ++keywords;
+            }
+        } else if (classes[t] == "_unknown_") {
+            m.unknown_clips = total;
+            int accepted = 0;
+            for (size_t p = 0; p < C && p < confusion[t].size(); ++p)
+                if (isKeyword(p))
+                    accepted += confusion[t][p];
+            m.false_accept = total > 0 ? double(accepted) / total : 0.0;
+        } else {
+            m.silence_clips = total;
+        }
+    }
+    m.keyword_recall = keywords > 0 ? sum / keywords : 0.0;
+    return m;
+}
+
 } // namespace ss

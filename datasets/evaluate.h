@@ -30,6 +30,17 @@ struct EvalReport {
     std::vector<EvalEngineResult> engines;
 };
 
+// What matters for keyword spotting, from one engine's confusion matrix (DESIGN.md §5): recall per
+// class, keyword recall (mean over the keywords present), and the share of non-keyword clips
+// (_unknown_ words) taken for a keyword. Classes without clips get recall -1.
+struct KeywordMetrics {
+    std::vector<double> recall;   // per class
+    double keyword_recall = 0;    // mean recall over keywords with clips
+    double false_accept = 0;      // _unknown_ clips predicted as any keyword / _unknown_ clips
+    int keyword_clips = 0, unknown_clips = 0, silence_clips = 0;
+};
+KeywordMetrics keywordMetrics(const std::vector<std::vector<int>>& confusion, const std::vector<std::string>& classes);
+
 struct EvalOptions {
     std::vector<std::string> engines;
     EngineOptions engine_options;

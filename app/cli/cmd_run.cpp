@@ -6,6 +6,7 @@
 #include "bench/runner.h"
 #include "datasets/evaluate.h"
 #include "datasets/gsc.h"
+#include "datasets/synth.h"
 #include "engines/engine.h"
 #include "fpga/model/devices.h"
 #include "fpga/model/fpga_sim.h"
@@ -156,7 +157,10 @@ int cmdEval(const QStringList& args)
     QCommandLineParser p;
     p.addPositionalArgument("MODEL", "Model file.");
     p.addOption({"data", "Dataset folder in Google Speech Commands layout.", "DIR"});
-    p.addOption({"split", "train, validation or test.", "SPLIT", "test"});
+    p.addOption({"split", "train, validation, test, or all (every clip of the three).", "SPLIT", "test"});
+    p.addOption({"speakers", "Only clips of these speakers of a 'dataset synth' tree: family:NAME or voice:NAME (comma lists\n"
+                             "allowed), e.g. family:festival for a family left out of training. Silence clips are left out.",
+                 "SPEC"});
     p.addOption({"engines", "Comma-separated engines, or 'all'.", "LIST", "all"});
     p.addOption({"threads", "Threads per engine.", "N", "1"});
     p.addOption({"batch", "Clips per engine call.", "N", "16"});
@@ -197,7 +201,8 @@ int cmdEval(const QStringList& args)
         const std::string xclbin = p.value("xclbin").toStdString();
         eo.make_engine = [device, xclbin](const std::string& n) { return ss::fpga::createEngineOn(device, n, xclbin); };
     }
-    auto split = ss::parseSplit(p.value("split").toStdString());
+    const bool all_splits = p.value("split") == "all";
+    auto split = all_splits ? ss::Result<ss::Split>(ss::Split::Test) : ss::parseSplit(p.value("split").toStdString());
     if (!split)
         return fail(split.error());
     auto model = ss::loadModel(p.positionalArguments()[0].toStdString());
@@ -206,6 +211,25 @@ int cmdEval(const QStringList& args)
     auto data = ss::openGsc(p.value("data").toStdString(), ss::ClassPreset::Commands, model->classes);
     if (!data)
         return fail(data.error());
+    std::string split_label = ss::splitName(*split);
+    if (all_splits) {
+        for (auto* part : {&data->train, &data->validation})
+            data->test.insert(data->test.end(), part->begin(), part->end());
+        split_label = "all";
+    }
+    if (p.isSet("speakers")) {
+        auto chosen = ss::selectSynthSpeakers(data->root, p.value("speakers").toStdString());
+        if (!chosen)
+            return fail(chosen.error());
+        auto& clips = data->test;
+        if (*split != ss::Split::Test)
+            data->test = data->split(*split);
+        std::erase_if(clips, [&](const ss::GscClip& c) { return c.silence || !chosen->count(c.speaker); });
+        if (clips.empty())
+            return fail("No clip of the " + split_label + " split is spoken by " + p.value("speakers").toStdString() + ".");
+        split = ss::Split::Test;
+        split_label += " (" + p.value("speakers").toStdString() + ")";
+    }
     auto rep = ss::evaluate(*model, *data, *split, eo,
                             [](int done, int total) { progressLine("eval: " + std::to_string(done) + "/" + std::to_string(total) + " clips"); },
                             &g_cancel);
@@ -214,16 +238,43 @@ int cmdEval(const QStringList& args)
         return fail(rep.error());
     if (!model->trained())
         std::cout << "Note: the model is untrained (random weights); accuracy is at chance level by design.\n";
+    rep->split = split_label;
     std::printf("%d clips of the %s split of %s\n", rep->clips, rep->split.c_str(), data->root.c_str());
-    for (const auto& e : rep->engines)
-        std::printf("  %-14s accuracy %6.2f%%  (%d correct)\n", e.engine.c_str(), 100.0 * e.accuracy, e.correct);
+    std::vector<ss::KeywordMetrics> km;
+    for (const auto& e : rep->engines) {
+        km.push_back(ss::keywordMetrics(e.confusion, rep->classes));
+        std::printf("  %-14s accuracy %6.2f%%  (%d correct)  keyword recall %6.2f%%  non-keywords taken for a keyword %5.2f%%\n",
+                    e.engine.c_str(), 100.0 * e.accuracy, e.correct, 100.0 * km.back().keyword_recall, 100.0 * km.back().false_accept);
+    }
+    if (!rep->engines.empty()) {
+        std::printf("Recall per class (%s):", rep->engines.front().engine.c_str());
+        for (size_t c = 0; c < rep->classes.size(); ++c)
+            if (km.front().recall[c] >= 0)
+                std::printf(" %s %.1f%%", rep->classes[c].c_str(), 100.0 * km.front().recall[c]);
+        std::printf("\n(%d keyword clips, %d non-keyword clips, %d silence clips)\n", km.front().keyword_clips,
+                    km.front().unknown_clips, km.front().silence_clips);
+    }
     std::printf("All engines agree on %.2f%% of clips (%d of %d).\n", 100.0 * rep->agreement, rep->agreeing, rep->clips);
     if (p.isSet("json")) {
         nlohmann::json j = {{"clips", rep->clips}, {"agreement", rep->agreement}, {"split", rep->split},
                             {"classes", rep->classes}, {"model", model->name}, {"model_trained", model->trained()}};
         j["engines"] = nlohmann::json::array();
-        for (const auto& e : rep->engines)
-            j["engines"].push_back({{"engine", e.engine}, {"accuracy", e.accuracy}, {"confusion", e.confusion}});
+        for (size_t i = 0; i < rep->engines.size(); ++i) {
+            const auto& e = rep->engines[i];
+            nlohmann::json recall = nlohmann::json::object();
+            for (size_t c = 0; c < rep->classes.size(); ++c)
+                recall[rep->classes[c]] = km[i].recall[c] >= 0 ? nlohmann::json(km[i].recall[c]) : nlohmann::json(nullptr);
+            j["engines"].push_back({{"engine", e.engine},
+                                    {"accuracy", e.accuracy},
+                                    {"keyword_recall", km[i].keyword_recall},
+                                    {"non_keyword_false_accept", km[i].false_accept},
+                                    {"recall", recall},
+                                    {"confusion", e.confusion}});
+        }
+        j["keyword_clips"] = km.empty() ? 0 : km.front().keyword_clips;
+        j["non_keyword_clips"] = km.empty() ? 0 : km.front().unknown_clips;
+        if (p.isSet("speakers"))
+            j["speakers"] = p.value("speakers").toStdString();
         if (auto s = ss::writeTextFileAtomic(p.value("json").toStdString(), j.dump(2) + "\n"); !s)
             return fail(s.error());
     }

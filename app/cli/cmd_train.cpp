@@ -5,6 +5,8 @@
 #ifdef SPARSESCOPE_HAVE_TRAIN
 #include "datasets/train/trainer.h"
 #include "engines/engines.h"
+
+#include <nlohmann/json.hpp>
 #endif
 
 #include <cmath>
@@ -46,9 +48,9 @@ int cmdTrain(const QStringList& args)
                          "(complementary masks: packs with zero collisions).", "KIND", "complementary"});
     p.addOption({"weight-density", "conv1,conv2,linear1[,output] weight densities (default: the arch's).", "LIST"});
     p.addOption({"classes", "Keyword set: commands (yes no up down ...) or digits (zero .. nine).", "SET", "commands"});
-    p.addOption({"epochs", "Epochs (default 20).", "N"});
+    p.addOption({"epochs", "Epochs (default 20; 10 with --init).", "N"});
     p.addOption({"batch", "Items per optimiser step (default 32).", "N"});
-    p.addOption({"lr", "Initial learning rate (default 0.003; x0.9 after every epoch).", "LR"});
+    p.addOption({"lr", "Initial learning rate (default 0.003, 0.0003 with --init; x0.9 after every epoch).", "LR"});
     p.addOption({"lr-gamma", "Learning rate x this after every epoch (default 0.9).", "G"});
     p.addOption({"optimizer", "adam (default), adamw (Adam with decoupled weight decay) or sgd (the published recipe: "
                               "--optimizer sgd --lr 0.01 --batch 16 --epochs 30 --weight-decay 0.01).", "OPT"});
@@ -64,7 +66,18 @@ int cmdTrain(const QStringList& args)
     p.addOption({"seed", "Random seed: masks, initial weights, order and augmentation.", "S", "1"});
     p.addOption({"threads", "Threads (default: all cores).", "N"});
     p.addOption({"limit", "Train on a random subset of N training items (0 = all).", "N", "0"});
-    p.addOption({"no-augment", "Train on the clips as they are (no speed, gain, shift or noise)."});
+    p.addOption({"no-augment", "Train on the clips as they are (no augmentation at all)."});
+    p.addOption({"augment-off", "Switch single augmentation steps off, comma-separated: speed, gain, shift, noise, reverb, eq,\n"
+                                "bandlimit, clip, vtlp, specaugment (datasets/README.md).", "LIST"});
+    p.addOption({"snr", "Background noise SNR range in dB, MIN,MAX (default 0,30).", "MIN,MAX"});
+    p.addOption({"init", "Fine-tune (personalise) this trained model file: masks, routes, P and k stay as they are; weights,\n"
+                         "statistics and duty cycles start from it. --data is then e.g. an enrollment folder.", "MODEL"});
+    p.addOption({"mix", "With --init: a base corpus mixed in so other voices are not forgotten.", "DIR"});
+    p.addOption({"mix-ratio", "Base items per --data training item (default 2; drawn once).", "X"});
+    p.addOption({"patience", "Stop after N epochs without a better validation accuracy and keep the best epoch\n"
+                             "(default 0 = off; 3 with --init).", "N"});
+    p.addOption({"leave-out", "Leave-one-family-out: drop the clips of family:NAME or voice:NAME (speakers.tsv of a\n"
+                              "'dataset synth' tree) from every split, so the model never hears them.", "SPEC"});
     p.addOption({"verify-engines", "Engines that evaluate the exported file on the test split ('none' to skip).", "LIST",
                  "dense,sparse-dense,sparse-sparse"});
     p.addOption({"f32", "Store weights as F32 (default: F16 weights, U8 masks, F32 for the rest)."});
@@ -171,6 +184,49 @@ int cmdTrain(const QStringList& args)
     if (!ok)
         return fail("--seed must be a non-negative integer.");
     o.augment.enabled = !p.isSet("no-augment");
+    if (p.isSet("augment-off")) {
+        for (const auto& step : p.value("augment-off").split(',', Qt::SkipEmptyParts)) {
+            auto& a = o.augment;
+            const std::string n = step.trimmed().toStdString();
+            if (n == "speed") a.max_speed_change = 0;
+            else if (n == "gain") a.min_gain = a.max_gain = 1;
+            else if (n == "shift") a.max_shift_seconds = 0;
+            else if (n == "noise") a.noise_probability = 0;
+            else if (n == "reverb") a.reverb_probability = 0;
+            else if (n == "eq") a.eq_probability = 0;
+            else if (n == "bandlimit") a.bandlimit_probability = 0;
+            else if (n == "clip") a.clip_probability = 0;
+            else if (n == "vtlp") a.vtlp_probability = 0;
+            else if (n == "specaugment") a.specaugment_probability = 0;
+            else
+                return fail("--augment-off: unknown step '" + n +
+                            "' (expected speed, gain, shift, noise, reverb, eq, bandlimit, clip, vtlp or specaugment).");
+        }
+    }
+    if (p.isSet("snr")) {
+        const auto parts = p.value("snr").split(',');
+        bool ok1 = false, ok2 = false;
+        const double lo = parts.size() == 2 ? parts[0].toDouble(&ok1) : 0, hi = parts.size() == 2 ? parts[1].toDouble(&ok2) : 0;
+        if (!ok1 || !ok2 || lo < -20 || hi > 80 || hi <= lo)
+            return fail("--snr must be MIN,MAX in dB with -20 <= MIN < MAX <= 80.");
+        o.augment.min_snr_db = lo;
+        o.augment.max_snr_db = hi;
+    }
+    o.leave_out = p.value("leave-out").toStdString();
+    o.init = p.value("init").toStdString();
+    o.mix_dir = p.value("mix").toStdString();
+    if (p.isSet("mix-ratio")) {
+        o.mix_ratio = p.value("mix-ratio").toDouble(&ok);
+        if (!ok || o.mix_ratio < 0 || o.mix_ratio > 1000)
+            return fail("--mix-ratio must be a number from 0 to 1000.");
+    }
+    if (p.isSet("patience")) {
+        o.patience = p.value("patience").toInt(&ok);
+        if (!ok || o.patience < 0 || o.patience > 1000)
+            return fail("--patience must be a whole number from 0 to 1000.");
+    }
+    if (!o.mix_dir.empty() && o.init.empty())
+        return fail("--mix goes with --init (it mixes a base corpus into fine-tuning).");
     o.resume = p.isSet("resume");
     o.f16_weights = !p.isSet("f32");
     if (p.value("verify-engines") == "none") {
@@ -183,7 +239,7 @@ int cmdTrain(const QStringList& args)
     }
     o = ss::withDefaults(o);
 
-    std::cout << "train: " << ss::trainKindName(o.kind) << " " << o.arch << " on " << o.data_dir << " for " << o.epochs
+    std::cout << "train: " << (o.init.empty() ? std::string(ss::trainKindName(o.kind)) + " " + o.arch : "fine-tune " + o.init) << " on " << o.data_dir << " for " << o.epochs
               << " epochs (batch " << o.batch << ", lr " << o.lr << ", seed " << o.seed << ", " << o.threads
               << " threads" << (o.teacher.empty() ? "" : ", teacher " + o.teacher) << ") -> " << o.output << std::endl;
     std::fflush(stdout);
@@ -236,6 +292,22 @@ int cmdTrain(const QStringList& args)
     }
     if (rep->test_accuracy >= 0)
         std::cout << "Test accuracy (trainer, libtorch): " << pct(rep->test_accuracy) << " of " << rep->test_items << " clips.\n";
+    if (rep->best_epoch > 0)
+        std::cout << "Kept epoch " << rep->best_epoch << " (best validation accuracy).\n";
+    if (!rep->before_after.empty()) {
+        const auto ba = nlohmann::json::parse(rep->before_after);
+        auto line = [&](const char* what, const nlohmann::json& j) {
+            for (const char* who : {"base", "personalised"})
+                std::printf("  %-16s %-13s accuracy %s  keyword recall %s  non-keywords taken for a keyword %s  (%d clips)\n", what,
+                            who, pct(j[who].value("accuracy", 0.0)).c_str(), pct(j[who].value("keyword_recall", 0.0)).c_str(),
+                            pct(j[who].value("non_keyword_false_accept", 0.0)).c_str(), j[who].value("clips", 0));
+        };
+        std::cout << "Before / after (" << ba.value("engine", std::string()) << " engine):\n";
+        if (ba.contains("held_back"))
+            line("held-back takes", ba["held_back"]);
+        if (ba.contains("base_test_split"))
+            line("base test split", ba["base_test_split"]);
+    }
     if (!rep->engines.empty()) {
         std::cout << "The exported file on the test split:";
         bool same = true;

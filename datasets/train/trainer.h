@@ -74,6 +74,23 @@ struct TrainOptions {
     // without a validation split).
     std::vector<double> k_inference_factors = {1.0};
 
+    // Fine-tuning (personalisation): start from this trained model file instead of a fresh
+    // skeleton. Its masks, routes, group sizes, k and k at inference stay as they are (masks are
+    // re-applied after every step, as in any run); weights, biases, batch-norm statistics and duty
+    // cycles start from the file, and the boost strength from the file's decayed value. Empty = none.
+    std::string init;
+    // With init: a base corpus (Speech Commands layout, the model's classes) mixed into training so
+    // that other voices are not forgotten: mix_ratio x the data set's training items, drawn once.
+    std::string mix_dir;
+    double mix_ratio = 2.0;
+    // Early stopping: stop after this many epochs without a better validation accuracy and keep the
+    // best epoch's weights (0 = off, train every epoch; the default with init is 3).
+    int patience = -1;
+
+    // Leave-one-family-out: "family:NAME" or "voice:NAME" (datasets/synth.h, selectSynthSpeakers):
+    // those speakers' clips are dropped from every split, so the model never hears them. Empty = none.
+    std::string leave_out;
+
     int threads = 0;                     // 0 = all cores
     bool f16_weights = true;             // store Conv2d/Linear weights as F16 (half the file; accuracy is
                                          // measured on the file as written)
@@ -105,6 +122,10 @@ struct EngineCheck {
 };
 
 struct TrainReport {
+    int best_epoch = 0;                  // early stopping: the epoch whose state was kept (0 = the last)
+    int mixed_items = 0;                 // fine-tuning: base-corpus items mixed into training
+    std::string before_after;            // fine-tuning: JSON of base vs personalised figures (held-back takes,
+                                         // base test split), also in the file's info.before_after
     std::string output, checkpoint;
     int resumed_after_epoch = 0;         // epochs already done by the checkpoint (0 = fresh start)
     int train_items = 0, validation_items = 0, test_items = 0;

@@ -55,18 +55,28 @@ std::pair<size_t, size_t> speechExtent(const std::vector<float>& clip, int sampl
 {
     const size_t frame = size_t(std::max(1, sample_rate / 100));
     const size_t frames = clip.size() / frame;
-    std::vector<double> rms(frames, 0.0);
-    double loudest = 0;
+    if (frames == 0)
+        return {0, 0};
+    std::vector<double> raw(frames, 0.0), rms(frames, 0.0);
     for (size_t f = 0; f < frames; ++f) {
         double e = 0;
         for (size_t i = 0; i < frame; ++i)
             e += double(clip[f * frame + i]) * clip[f * frame + i];
-        rms[f] = std::sqrt(e / double(frame));
-        loudest = std::max(loudest, rms[f]);
+        raw[f] = std::sqrt(e / double(frame));
     }
+    // 30 ms smoothing, so one quiet frame inside a word does not end it.
+    for (size_t f = 0; f < frames; ++f)
+        rms[f] = (raw[f == 0 ? 0 : f - 1] + raw[f] + raw[std::min(frames - 1, f + 1)]) / 3.0;
+    const double loudest = *std::max_element(rms.begin(), rms.end());
     if (!(loudest > 0))
         return {0, 0};
-    const double floor = loudest * dbToGain(-below_peak_db);
+    // Clips often carry background noise: speech is what rises clearly (8 dB) above the clip's own
+    // noise floor (its quietest tenth of frames) as well as being within below_peak_db of the
+    // peak; in a very noisy clip at least the frames within 6 dB of the peak count.
+    std::vector<double> sorted = rms;
+    std::sort(sorted.begin(), sorted.end());
+    const double noise_floor = sorted[sorted.size() / 10];
+    const double floor = std::min(std::max(loudest * dbToGain(-below_peak_db), noise_floor * dbToGain(8.0)), loudest * dbToGain(-6.0));
     size_t first = 0, last = frames;
     while (first < frames && rms[first] < floor)
         ++first;

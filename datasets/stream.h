@@ -37,13 +37,13 @@ struct GeneratedStream {
 };
 
 // Builds the stream from data's split (classes of `data` decide what a keyword is: every class not
-// starting with '_'). Word extents within each 1 s clip are found by energy (10 ms frames within
-// 30 dB of the clip's loudest).
+// starting with '_'). Word extents within each 1 s clip are found by energy (speechExtent).
 Result<GeneratedStream> makeKeywordStream(const GscDataset& data, Split split, const StreamSpec& spec,
                                           const AudioSettings& audio = {});
 
-// The [first, end) sample range of the speech in a clip: 10 ms frames whose RMS is within
-// `below_peak_db` of the loudest frame. An all-zero clip gives {0, 0}.
-std::pair<size_t, size_t> speechExtent(const std::vector<float>& clip, int sample_rate, double below_peak_db = 30.0);
+// The [first, end) sample range of the speech in a clip: 10 ms frames (RMS smoothed over 30 ms)
+// within `below_peak_db` of the loudest and 8 dB above the clip's noise floor (its quietest tenth
+// of frames), or at least within 6 dB of the loudest. An all-zero clip gives {0, 0}.
+std::pair<size_t, size_t> speechExtent(const std::vector<float>& clip, int sample_rate, double below_peak_db = 25.0);
 
 } // namespace ss

@@ -82,12 +82,20 @@ void LiveRecognizer::push(const float* samples, size_t n, std::vector<LiveWindow
     // arrived before we read it, so the push time overstates it. A push that is not late satisfies
     // arrival(s) = origin + s / rate; the earliest origin seen over the last few seconds is that
     // push's (the window of a few seconds follows a capture clock drifting from the steady clock).
-    origins_.push_back({pushed_at, pushed_at - double(front_end_.samplesPushed()) / rate});
-    while (origins_.size() > 1 && origins_.front().first < pushed_at - 5.0)
+    origins_.push_back({pushed_at, pushed_at - double(front_end_.samplesPushed()) / rate, double(n) / rate});
+    while (origins_.size() > 1 && origins_.front().at < pushed_at - 5.0)
         origins_.pop_front();
-    double origin = origins_.front().second;
-    for (const auto& o : origins_)
-        origin = std::min(origin, o.second);
+    double origin = origins_.front().origin;
+    std::vector<double> periods;
+    for (const auto& o : origins_) {
+        origin = std::min(origin, o.origin);
+        periods.push_back(o.chunk_s);
+    }
+    // A device delivers audio in periods (often 10-100 ms): a window completed early in a period
+    // waits for the period's end through no fault of ours, so the allowance is one hop plus the
+    // usual (median) period.
+    std::nth_element(periods.begin(), periods.begin() + ptrdiff_t(periods.size() / 2), periods.end());
+    allowed_lag_s_ = hopSeconds() + (settings_.clock == DeadlineClock::Wall ? periods[periods.size() / 2] : 0.0);
     for (auto& w : pending_) {
         const double arrival = settings_.clock == DeadlineClock::Wall ? origin + double(w.end_sample) / rate : w.end_seconds;
         LiveWindow out;
@@ -99,7 +107,6 @@ void LiveRecognizer::push(const float* samples, size_t n, std::vector<LiveWindow
 
 void LiveRecognizer::decide(const FeatureWindow& w, double arrival_s, LiveWindow* out, std::vector<Detection>* detections)
 {
-    const double hop_s = hopSeconds();
     out->index = w.index;
     out->end_s = w.end_seconds;
     if (settings_.keep_features)
@@ -111,7 +118,7 @@ void LiveRecognizer::decide(const FeatureWindow& w, double arrival_s, LiveWindow
         EngineLiveStats& st = stats_[i];
         const bool wall = settings_.clock == DeadlineClock::Wall;
         const double start = wall ? wallNow() : std::max(arrival_s, free_at_s_[i]);
-        if (start - arrival_s > hop_s) {
+        if (start - arrival_s > allowed_lag_s_) {
             ++st.dropped;
             continue;
         }

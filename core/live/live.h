@@ -8,7 +8,8 @@
 //  - DeadlineClock::Wall (a microphone, or a file played at real time): "arrived" is when the
 //    window's last sample was captured (estimated from the pushes that were not late, so audio
 //    that waited in a buffer while engines were busy counts as late), "start" is the steady clock
-//    when the engine is called.
+//    when the engine is called, and the allowance is one hop plus the device's usual period (a
+//    window completed early in a period cannot reach us before the period ends).
 //    Engines run one after another in the caller's thread, so together they share one core.
 //  - DeadlineClock::Simulated (a file read as fast as possible): each engine has its own virtual
 //    clock in stream time: it starts a window when the window ends or when its previous decision
@@ -115,7 +116,11 @@ private:
     std::vector<float> logits_;
     std::vector<FeatureWindow> pending_;
     double wall_origin_ = 0;
-    std::deque<std::pair<double, double>> origins_; // Wall: (push time, push time - samples / rate)
+    struct Push {
+        double at, origin, chunk_s; // Wall: push time, push time - samples / rate, the push's audio
+    };
+    std::deque<Push> origins_;
+    double allowed_lag_s_ = 0;
 };
 
 } // namespace ss

@@ -144,7 +144,13 @@ int ListenSession::finish(bool cancelled)
                     {"cancelled", cancelled},
                     {"smoothing", {{"average_s", rs.average_window_s}, {"threshold", rs.threshold},
                                    {"suppression_s", rs.suppression_s}, {"minimum_count", rs.minimum_count}}},
-                    {"notes", engine_notes_}};
+                    {"notes", engine_notes_},
+                    // The features, shared by every engine: CPU per audio second, and STFT frames per window.
+                    {"front_end", {{"cpu_share", stream_s > 0 ? std::round(live_->frontEndCpuSeconds() / stream_s * 1e5) / 1e5 : 0.0},
+                                   {"frames_per_window", live_->frontEnd().windowsEmitted()
+                                                             ? std::round(double(live_->frontEnd().framesComputed()) /
+                                                                          double(live_->frontEnd().windowsEmitted()) * 100) / 100
+                                                             : 0.0}}}};
     json engines = json::array();
     for (size_t i = 0; i < stats.size(); ++i) {
         const auto& st = stats[i];
@@ -155,7 +161,8 @@ int ListenSession::finish(bool cancelled)
                   {"detections", st.detections},
                   {"latency_ms", {{"p50", round3(ss::percentile(st.wall_ms, 50))}, {"p90", round3(ss::percentile(st.wall_ms, 90))},
                                   {"p99", round3(ss::percentile(st.wall_ms, 99))}, {"max", round3(ss::percentile(st.wall_ms, 100))}}},
-                  {"cpu_ms", {{"p50", round3(ss::percentile(st.cpu_ms, 50))}, {"mean", round3(ss::mean(st.cpu_ms))}}},
+                  {"cpu_ms", {{"p50", round3(ss::percentile(st.cpu_ms, 50))}, {"p99", round3(ss::percentile(st.cpu_ms, 99))},
+                              {"mean", round3(ss::mean(st.cpu_ms))}}},
                   // CPU time spent deciding per second of audio: the share of one core at this hop.
                   {"cpu_share", stream_s > 0 ? std::round(st.cpu_seconds / stream_s * 1e5) / 1e5 : 0.0}};
         if (i > 0)
@@ -191,7 +198,9 @@ int ListenSession::finish(bool cancelled)
     std::cout << "\n" << fixed(stream_s, 1) << " s of audio, " << live_->frontEnd().windowsEmitted() << " windows"
               << (cancelled ? " (stopped by Ctrl-C)" : "") << "; smoothing: average " << fixed(rs.average_window_s, 2)
               << " s, threshold " << fixed(rs.threshold, 2) << ", suppression " << fixed(rs.suppression_s, 2) << " s, minimum count "
-              << rs.minimum_count << "; deadlines on the " << summary["clock"].get<std::string>() << " clock.\n";
+              << rs.minimum_count << "; deadlines on the " << summary["clock"].get<std::string>() << " clock; features "
+              << fixed(100.0 * summary["front_end"]["cpu_share"].get<double>(), 2) << "% CPU, "
+              << fixed(summary["front_end"]["frames_per_window"].get<double>(), 2) << " STFT frames per window.\n";
     char line[256];
     std::snprintf(line, sizeof line, "%-28s %9s %7s %8s %8s %8s %9s %7s %10s\n", "engine", "decisions", "dropped", "p50 ms", "p90 ms",
                   "p99 ms", "CPU share", "agree", "detections");

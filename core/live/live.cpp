@@ -60,6 +60,7 @@ void LiveRecognizer::reset()
     }
     free_at_s_.assign(engines_.size(), 0.0);
     origins_.clear();
+    front_end_cpu_s_ = 0;
     wall_origin_ = steadySeconds();
 }
 
@@ -76,7 +77,9 @@ void LiveRecognizer::push(const float* samples, size_t n, std::vector<LiveWindow
         return;
     const double pushed_at = wallNow();
     pending_.clear();
+    const double cpu0 = threadCpuSeconds();
     front_end_.push(samples, n, &pending_);
+    front_end_cpu_s_ += threadCpuSeconds() - cpu0;
     const double rate = audio_.sample_rate;
     // Wall clock: when did sample s arrive? Audio that waited in a buffer while we were busy
     // arrived before we read it, so the push time overstates it. A push that is not late satisfies

@@ -99,6 +99,8 @@ public:
     const std::string& engineName(size_t i) const { return engines_[i].name; }
     const std::vector<EngineLiveStats>& stats() const { return stats_; }
     const LiveSettings& settings() const { return settings_; }
+    // CPU time the streaming front end (ring buffer, STFT frames, dB step) has used so far.
+    double frontEndCpuSeconds() const { return front_end_cpu_s_; }
 
 private:
     void decide(const FeatureWindow& w, double arrival_s, LiveWindow* out, std::vector<Detection>* detections);
@@ -121,6 +123,7 @@ private:
     };
     std::deque<Push> origins_;
     double allowed_lag_s_ = 0;
+    double front_end_cpu_s_ = 0;
 };
 
 } // namespace ss

@@ -14,6 +14,10 @@
 #include <QtTest>
 
 #include <cmath>
+#include <csignal>
+#include <cstring>
+
+#include <signal.h>
 
 using sstest::CliRun;
 
@@ -208,6 +212,47 @@ private slots:
         const QStringList args = {"listen", m_model, "--wav", SS_SOURCE_DIR "/resources/audio/yes.wav", "--truth", path("bad.csv")};
         const CliRun r = sstest::runCli(args);
         QVERIFY2(r.exit == 2 && r.err.contains("line 2"), show(args, r).constData());
+    }
+
+    // Ctrl-C (SIGINT) during a real-time run ends it cleanly, with the summary.
+    void ctrlCEndsWithSummary()
+    {
+        const QStringList args = {"listen", m_model, "--wav", SS_SOURCE_DIR "/resources/audio/yes.wav", "--realtime", "--jsonl",
+                                  "--engines", "sparse-sparse"};
+        // A 1 s clip is too short to interrupt: play a 20 s file.
+        QFile in(SS_SOURCE_DIR "/resources/audio/yes.wav");
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        const QByteArray clip = in.readAll();
+        QFile out(path("long.wav"));
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        // The same 16-bit mono clip 20 times: header of the first, data sizes patched.
+        const QByteArray pcm = clip.mid(44);
+        QByteArray wav = clip.left(44);
+        for (int i = 0; i < 20; ++i)
+            wav += pcm;
+        const quint32 data_bytes = quint32(pcm.size() * 20), riff = data_bytes + 36;
+        memcpy(wav.data() + 4, &riff, 4);
+        memcpy(wav.data() + 40, &data_bytes, 4);
+        out.write(wav);
+        out.close();
+        QStringList a = args;
+        a[3] = path("long.wav");
+        QProcess p;
+        p.start(QStringLiteral(SS_CLI_PATH), a);
+        QVERIFY(p.waitForStarted());
+        QTest::qWait(3000);
+        QCOMPARE(p.state(), QProcess::Running);
+        ::kill(pid_t(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(10000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 0);
+        const auto lines = jsonLines(QString::fromUtf8(p.readAllStandardOutput()));
+        QVERIFY(!lines.isEmpty());
+        const QJsonObject summary = lines.last();
+        QCOMPARE(summary["type"].toString(), QString("summary"));
+        QCOMPARE(summary["cancelled"].toBool(), true);
+        QVERIFY2(summary["stream_s"].toDouble() > 1.5 && summary["stream_s"].toDouble() < 10, QJsonDocument(summary).toJson().constData());
+        QCOMPARE(summary["clock"].toString(), QString("wall"));
     }
 
     // No sound server at all: one clear sentence, exit 2.

@@ -84,9 +84,13 @@ void SpectrogramWidget::paintEvent(QPaintEvent*)
 {
     QPainter p(this);
     p.drawImage(rect(), image_);
+    // The caption on a dark plate: the image under it may be bright.
+    const QString caption = tr("What the model hears: log-mel dB re each window's loudest cell (quiet stretches look bright), newest on the right");
+    const QRect text = p.fontMetrics().boundingRect(caption).adjusted(-4, -2, 4, 2).translated(8 - p.fontMetrics().boundingRect(caption).left(),
+                                                                                             6 + p.fontMetrics().ascent());
+    p.fillRect(text, QColor(0, 0, 0, 170));
     p.setPen(Qt::white);
-    p.drawText(rect().adjusted(6, 4, -6, -4), Qt::AlignTop | Qt::AlignLeft,
-               tr("what the model hears: log-mel input, dB re each window's loudest cell (quiet stretches look bright), newest on the right"));
+    p.drawText(text, Qt::AlignCenter, caption);
 }
 
 LiveView::LiveView(QWidget* parent)

@@ -141,6 +141,8 @@ private slots:
         QCOMPARE(v.latencyPoints("csr"), -1);
         QVERIFY(v.spectrogram()->columns() > 200);
         QVERIFY2(v.topClasses().startsWith("_silence_"), qPrintable(v.topClasses())); // the demo ends in silence
+        QVERIFY2(v.agreementText() == "Same top class as sparse-sparse: dense 100.0%. Every engine kept up (no window dropped).",
+                 qPrintable(v.agreementText()));
 
         // A device that is not there: one sentence, and the view keeps working.
         QVERIFY(!v.controller()->startDevice("No Such Microphone 42"));

@@ -9,6 +9,7 @@
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QMediaDevices>
 #include <QTimer>
 
 #include <algorithm>
@@ -16,8 +17,9 @@
 
 namespace gui {
 
-LiveController::LiveController(QObject* parent) : QObject(parent)
+LiveController::LiveController(QObject* parent) : QObject(parent), devices_(new QMediaDevices(this))
 {
+    connect(devices_, &QMediaDevices::audioInputsChanged, this, &LiveController::inputsChanged);
     for (const auto& n : ss::engineNames(true))
         engines_ << QString::fromStdString(n);
 }

@@ -19,6 +19,7 @@
 #include <vector>
 
 class AudioCapture;
+class QMediaDevices;
 class QTimer;
 
 namespace gui {
@@ -89,6 +90,7 @@ signals:
     void level(float peak_dbfs);
     void failed(const QString& sentence);
     void finished(); // a WAV reached its end
+    void inputsChanged(); // the sound server's list of capture devices changed (it fills after start-up)
 
 private:
     bool prepare(ss::DeadlineClock clock);
@@ -102,6 +104,7 @@ private:
     double hop_ms_ = 64;
     std::unique_ptr<ss::LiveRecognizer> live_;
     AudioCapture* capture_ = nullptr;
+    QMediaDevices* devices_ = nullptr;
     QTimer* player_ = nullptr;
     std::vector<float> wav_;
     size_t wav_pos_ = 0;

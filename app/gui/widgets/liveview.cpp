@@ -101,6 +101,7 @@ LiveView::LiveView(QWidget* parent)
     , stop_(new QPushButton(QIcon::fromTheme(QStringLiteral("media-playback-stop")), tr("Stop"), this))
     , level_(new QProgressBar(this))
     , status_(new QLabel(this))
+    , agreement_(new QLabel(this))
     , spectrogram_(new SpectrogramWidget(this))
     , log_(new QTableWidget(0, 3, this))
     , chart_view_(new QChartView(this))
@@ -176,6 +177,9 @@ LiveView::LiveView(QWidget* parent)
     layout->addWidget(spectrogram_, 2);
     layout->addWidget(middle, 2);
     layout->addWidget(chart_view_, 3);
+    layout->addWidget(agreement_);
+    agreement_->setToolTip(tr("How often each engine's top class equals the first engine's on the same window, and the windows "
+                              "an engine dropped because it could not start them within a hop of their arrival."));
 
     connect(start_, &QPushButton::clicked, this, &LiveView::start);
     connect(stop_, &QPushButton::clicked, this, &LiveView::stop);
@@ -190,6 +194,11 @@ LiveView::LiveView(QWidget* parent)
     connect(input_, &QComboBox::currentIndexChanged, this, [this] {
         if (input_->currentData().toString().startsWith(QLatin1String("device:")))
             remembered_input_ = input_->currentData().toString();
+    });
+    // The sound server's device list arrives after start-up (and changes when devices come and go).
+    connect(controller_, &LiveController::inputsChanged, this, [this] {
+        if (!controller_->isRunning())
+            refreshInputs(0);
     });
     refreshInputs(0);
     status_->setText(tr("Pick an input and press Start. Without a microphone: \"Play a WAV file as the microphone\" or the bundled words."));
@@ -309,6 +318,7 @@ void LiveView::resetDisplays()
         top_bar_[i]->setValue(0);
     }
     max_latency_ = 0.5;
+    agreement_->clear();
     rebuildSeries();
 }
 
@@ -370,10 +380,33 @@ void LiveView::onWindow(const LiveUpdate& u)
     }
     if (controller_->isRunning() && error_.isEmpty())
         status_->setText(tr("%1 — %2 s").arg(controller_->sourceDescription()).arg(u.end_s, 0, 'f', 1));
+    if (u.index % 8 == 0 || !controller_->isRunning())
+        agreement_->setText(agreementText());
+}
+
+QString LiveView::agreementText() const
+{
+    const ss::LiveRecognizer* r = controller_->recognizer();
+    if (!r || r->stats().empty())
+        return {};
+    const auto& st = r->stats();
+    QStringList parts;
+    for (size_t i = 1; i < st.size(); ++i)
+        parts << tr("%1 %2%").arg(QString::fromStdString(st[i].name))
+                     .arg(st[i].compared ? 100.0 * double(st[i].agreed) / double(st[i].compared) : 0.0, 0, 'f', 1);
+    QStringList drops;
+    for (const auto& e : st)
+        if (e.dropped > 0)
+            drops << tr("%1 %2").arg(QString::fromStdString(e.name)).arg(e.dropped);
+    QString text = parts.isEmpty() ? QString() : tr("Same top class as %1: %2.").arg(QString::fromStdString(st[0].name), parts.join(QStringLiteral(", ")));
+    text += QLatin1Char(' ') + (drops.isEmpty() ? tr("Every engine kept up (no window dropped).")
+                                                : tr("Windows dropped (too slow for real time): %1.").arg(drops.join(QStringLiteral(", "))));
+    return text.trimmed();
 }
 
 void LiveView::onDetection(const LiveDetection& d)
 {
+    agreement_->setText(agreementText());
     const int row = log_->rowCount();
     log_->insertRow(row);
     log_->setItem(row, 0, new QTableWidgetItem(tr("%1 s").arg(d.time_s, 0, 'f', 2)));

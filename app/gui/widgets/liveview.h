@@ -67,6 +67,7 @@ public:
     int latencyPoints(const QString& engine) const;
     const SpectrogramWidget* spectrogram() const { return spectrogram_; }
     QString topClasses() const; // "yes 0.91, _unknown_ 0.05, no 0.02"
+    QString agreementText() const;
 
     void saveSettings(QSettings& s) const;
     void restoreSettings(const QSettings& s);
@@ -85,6 +86,7 @@ private:
     QPushButton* stop_;
     QProgressBar* level_;
     QLabel* status_;
+    QLabel* agreement_;
     SpectrogramWidget* spectrogram_;
     QLabel* top_label_[3];
     QProgressBar* top_bar_[3];

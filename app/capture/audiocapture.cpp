@@ -79,7 +79,11 @@ ss::Status AudioCapture::start(const QAudioDevice& device)
     wanted.setChannelCount(1);
     wanted.setSampleFormat(QAudioFormat::Int16);
     QAudioFormat f = wanted;
-    if (!device.isFormatSupported(wanted)) {
+    if (requested_.isValid()) {
+        if (!device.isFormatSupported(requested_))
+            return ss::unsupported(("The audio device '" + device.description() + "' refuses " + describe(requested_) + ".").toStdString());
+        f = requested_;
+    } else if (!device.isFormatSupported(wanted)) {
         f = device.preferredFormat();
         if (!f.isValid() || f.sampleFormat() == QAudioFormat::Unknown)
             return ss::unsupported(("The audio device '" + device.description() + "' offers neither " + describe(wanted) +

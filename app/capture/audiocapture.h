@@ -35,6 +35,9 @@ public:
     static ss::Result<QAudioDevice> findInput(const QString& name, int wait_ms = 1500);
     static QString describe(const QAudioFormat& f); // "48000 Hz, 2 channels, Float"
 
+    // Open the device in this format instead of 16 kHz mono Int16 (tests the conversion path on
+    // servers that would resample for us); start() refuses it with a sentence if the device does.
+    void setRequestedFormat(const QAudioFormat& format) { requested_ = format; }
     ss::Status start(const QAudioDevice& device);
     void stop();
     bool isRunning() const { return source_ != nullptr; }
@@ -62,4 +65,5 @@ private:
     QByteArray pending_; // a partial frame left from the last read
     std::vector<float> mono_, resampled_;
     bool stopping_ = false;
+    QAudioFormat requested_;
 };

@@ -245,14 +245,14 @@ int cmdListen(const QStringList& args)
                            "system's default input).", "NAME"});
     p.addOption({"list-devices", "Print the capture devices and exit."});
     p.addOption({"engines", "Comma-separated engines, or 'all'; DEVICE/ENGINE runs one on an FPGA device "
-                            "(e.g. fpga-sim:u250/sparse-sparse).", "LIST", "all"});
+                            "(e.g. fpga-sim:u250/sparse-sparse). Default: all.", "LIST", "all"});
     p.addOption({"hop-ms", "Time between decisions. Rounded to whole feature frames (32 ms for the GSC models) so that "
-                           "each hop computes only its new frames: 50 asks for 64.", "MS", QString::number(ss::LiveSettings{}.hop_ms)});
+                           "each hop computes only its new frames: 50 asks for 64 (default 64).", "MS", QString::number(ss::LiveSettings{}.hop_ms)});
     const ss::RecognizerSettings defaults; // documented in core/audio/recognize.h
-    p.addOption({"average-ms", "Smoothing: posteriors averaged over this long.", "MS", QString::number(defaults.average_window_s * 1000)});
-    p.addOption({"threshold", "Smoothing: a keyword fires when its averaged posterior exceeds this.", "P", QString::number(defaults.threshold)});
-    p.addOption({"suppression-ms", "Smoothing: no detection this soon after the previous one.", "MS", QString::number(defaults.suppression_s * 1000)});
-    p.addOption({"min-count", "Smoothing: fewer posteriors than this in the average window decide nothing.", "N",
+    p.addOption({"average-ms", "Smoothing: posteriors averaged over this long (default " + QString::number(defaults.average_window_s * 1000) + ").", "MS", QString::number(defaults.average_window_s * 1000)});
+    p.addOption({"threshold", "Smoothing: a keyword fires when its averaged posterior exceeds this (default " + QString::number(defaults.threshold) + ").", "P", QString::number(defaults.threshold)});
+    p.addOption({"suppression-ms", "Smoothing: no detection this soon after the previous one (default " + QString::number(defaults.suppression_s * 1000) + ").", "MS", QString::number(defaults.suppression_s * 1000)});
+    p.addOption({"min-count", "Smoothing: fewer posteriors than this in the average window decide nothing (default " + QString::number(defaults.minimum_count) + ").", "N",
                  QString::number(defaults.minimum_count)});
     p.addOption({"jsonl", "One JSON object per detection, then one summary object (latency p50/p90/p99, CPU share, score)."});
     p.addOption({"truth", "Score the detections against FILE.csv (word,start_s,end_s) with the MLPerf Tiny streaming rules.", "FILE"});

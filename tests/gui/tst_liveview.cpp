@@ -2,6 +2,7 @@
 // displays, a missing device reported while the view keeps working, and the app's real capture
 // path: a private PulseAudio server whose virtual microphone hears the words paplay plays.
 #include "audio/wav.h"
+#include "audiocapture.h"
 #include "guicore/livecontroller.h"
 #include "widgets/liveview.h"
 
@@ -184,6 +185,44 @@ private slots:
         QVERIFY2(found >= 2 && v.detectionRows() <= 4, qPrintable(all));
         const auto& st = v.controller()->recognizer()->stats();
         QVERIFY(st[0].decisions > 50);
+    }
+
+    // A device format other than 16 kHz mono (48 kHz stereo float): the capture downmixes and
+    // resamples, and the words are still recognised.
+    void captureConvertsFormats()
+    {
+        if (!m_pulse)
+            QSKIP("pulseaudio/paplay are not installed or the private server did not start (make deps)");
+        auto device = AudioCapture::findInput("Remapped Monitor", 5000);
+        QVERIFY2(device.isOk(), device.isOk() ? "" : device.message().c_str());
+        QTemporaryDir dir;
+        const QString wav = dir.filePath("words.wav");
+        QVERIFY(ss::writeWav(wav.toStdString(), LiveController::bundledDemo(16000), 16000).isOk());
+        AudioCapture capture(16000);
+        QAudioFormat f;
+        f.setSampleRate(48000);
+        f.setChannelCount(2);
+        f.setSampleFormat(QAudioFormat::Float);
+        capture.setRequestedFormat(f);
+        std::vector<float> got;
+        connect(&capture, &AudioCapture::samples, this, [&](const QList<float>& x) { got.insert(got.end(), x.begin(), x.end()); });
+        QVERIFY(capture.start(*device).isOk());
+        QVERIFY2(capture.formatNote() == "48000 Hz, 2 channels, Float, converted to 16000 Hz mono", qPrintable(capture.formatNote()));
+        QProcess play;
+        play.start("paplay", {"-d", "virt", wav});
+        QTRY_VERIFY_WITH_TIMEOUT(play.state() == QProcess::NotRunning, 30000);
+        QTest::qWait(1000);
+        capture.stop();
+        QVERIFY2(got.size() > 16000 * 8, qPrintable(QString::number(got.size()))); // ~9.5 s at 16 kHz
+        LiveController c;
+        c.setModel(m_model);
+        c.setEngines({"sparse-sparse"});
+        QSignalSpy detections(&c, &LiveController::detected);
+        QVERIFY(c.startSamples(got, "captured", false));
+        QStringList words;
+        for (const auto& a : detections)
+            words << a[0].value<LiveDetection>().word;
+        QVERIFY2(words == QStringList({"no", "stop", "yes"}), qPrintable(words.join(", ")));
     }
 };
 

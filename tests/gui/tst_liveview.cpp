@@ -132,17 +132,18 @@ private slots:
         LiveView v;
         v.resize(1200, 800);
         v.setModel(m_model);
-        v.controller()->setEngines({"sparse-sparse", "dense"});
+        v.setEngines({"sparse-sparse", "dense"});
+        QCOMPARE(v.controller()->engines(), QStringList({"dense", "sparse-sparse"})); // registry order
         QVERIFY(v.inputIds().mid(0, 2) == QStringList({"demo", "wav"}));
         QVERIFY(v.playDemo(false));
         QCOMPARE(v.detectionRows(), 3);
-        QVERIFY2(v.detectionText(0).contains("no") && v.detectionText(0).contains("sparse-sparse, dense"), qPrintable(v.detectionText(0)));
+        QVERIFY2(v.detectionText(0).contains("no") && v.detectionText(0).contains("dense, sparse-sparse"), qPrintable(v.detectionText(0)));
         QVERIFY(v.detectionText(2).contains("yes"));
         QVERIFY(v.latencyPoints("sparse-sparse") > 50 && v.latencyPoints("dense") == v.latencyPoints("sparse-sparse"));
         QCOMPARE(v.latencyPoints("csr"), -1);
         QVERIFY(v.spectrogram()->columns() > 200);
         QVERIFY2(v.topClasses().startsWith("_silence_"), qPrintable(v.topClasses())); // the demo ends in silence
-        QVERIFY2(v.agreementText() == "Same top class as sparse-sparse: dense 100.0%. Every engine kept up (no window dropped).",
+        QVERIFY2(v.agreementText() == "Same top class as dense: sparse-sparse 100.0%. Every engine kept up (no window dropped).",
                  qPrintable(v.agreementText()));
 
         // A device that is not there: one sentence, and the view keeps working.

@@ -2,8 +2,11 @@
 
 #include "widgets/enginecolors.h"
 
+#include "engines/engine.h"
+
 #include <QChart>
 #include <QChartView>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFileDialog>
 #include <QGridLayout>
@@ -125,6 +128,29 @@ LiveView::LiveView(QWidget* parent)
     top->addWidget(new QLabel(tr("Level:"), this));
     top->addWidget(level_);
 
+    auto* engine_row = new QHBoxLayout;
+    engine_row->addWidget(new QLabel(tr("Engines:"), this));
+    for (const auto& name : ss::engineNames(true)) {
+        auto* box = new QCheckBox(QString::fromStdString(name), this);
+        box->setChecked(true);
+        box->setToolTip(QString::fromStdString(ss::findEngine(name)->summary));
+        engine_boxes_ << box;
+        engine_row->addWidget(box);
+        connect(box, &QCheckBox::toggled, this, [this, box](bool on) {
+            QStringList chosen;
+            for (QCheckBox* b : engine_boxes_)
+                if (b->isChecked())
+                    chosen << b->text();
+            if (chosen.isEmpty() && !on) { // keep one
+                box->setChecked(true);
+                return;
+            }
+            controller_->setEngines(chosen);
+            rebuildSeries();
+        });
+    }
+    engine_row->addStretch();
+
     auto* classes = new QGridLayout;
     for (int i = 0; i < 3; ++i) {
         top_label_[i] = new QLabel(QStringLiteral("–"), this);
@@ -173,6 +199,7 @@ LiveView::LiveView(QWidget* parent)
 
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
+    layout->addLayout(engine_row);
     layout->addWidget(status_);
     layout->addWidget(spectrogram_, 2);
     layout->addWidget(middle, 2);
@@ -241,6 +268,21 @@ bool LiveView::selectInput(const QString& id)
     return true;
 }
 
+void LiveView::setEngines(const QStringList& engines)
+{
+    for (QCheckBox* b : engine_boxes_) {
+        b->blockSignals(true);
+        b->setChecked(engines.contains(b->text()));
+        b->blockSignals(false);
+    }
+    QStringList chosen; // in the registry's order, as the boxes are
+    for (QCheckBox* b : engine_boxes_)
+        if (b->isChecked())
+            chosen << b->text();
+    controller_->setEngines(chosen);
+    rebuildSeries();
+}
+
 QString LiveView::currentInput() const { return input_->currentData().toString(); }
 
 bool LiveView::start()
@@ -304,6 +346,8 @@ void LiveView::onRunningChanged(bool running)
     start_->setEnabled(!running);
     stop_->setEnabled(running);
     input_->setEnabled(!running);
+    for (QCheckBox* b : engine_boxes_)
+        b->setEnabled(!running);
     if (!running)
         level_->setValue(-60);
 }

@@ -13,6 +13,7 @@
 #include <memory>
 
 class QChartView;
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineSeries;
@@ -54,6 +55,8 @@ public:
     void refreshInputs(int wait_ms = 0);
     QStringList inputIds() const;
     bool selectInput(const QString& id);
+    // The engines the next Start runs (checkboxes; at least one stays checked).
+    void setEngines(const QStringList& engines);
     QString currentInput() const;
 
     bool start();               // the chosen input; false with the sentence shown and in lastError()
@@ -95,6 +98,7 @@ private:
     QValueAxis* axis_x_ = nullptr;
     QValueAxis* axis_y_ = nullptr;
     QList<QLineSeries*> series_;
+    QList<QCheckBox*> engine_boxes_;
     QString error_;
     QString remembered_input_;
     double max_latency_ = 1;

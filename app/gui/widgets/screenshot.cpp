@@ -45,7 +45,7 @@ QString renderScreenshot(MainWindow& window, const ScreenshotOptions& o)
         window.showView(MainWindow::View::Live);
         LiveView* live = window.liveView();
         if (!o.engines.isEmpty())
-            live->controller()->setEngines(o.engines);
+            live->setEngines(o.engines);
         settle();
         const bool ok = o.input.isEmpty() ? live->playDemo(false) : live->playWav(o.input, false);
         if (!ok)

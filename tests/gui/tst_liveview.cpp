@@ -225,6 +225,27 @@ private slots:
             words << a[0].value<LiveDetection>().word;
         QVERIFY2(words == QStringList({"no", "stop", "yes"}), qPrintable(words.join(", ")));
     }
+
+    // Last (it stops the server): the device goes away while listening; the view says so in one
+    // sentence, stops, and keeps working.
+    void deviceLostKeepsViewWorking()
+    {
+        if (!m_pulse)
+            QSKIP("pulseaudio is not installed or the private server did not start (make deps)");
+        LiveView v;
+        v.setModel(m_model);
+        v.setEngines({"sparse-sparse"});
+        v.refreshInputs(2000);
+        QVERIFY(v.selectInput("device:Remapped Monitor of Null Output"));
+        QVERIFY2(v.start(), qPrintable(v.lastError()));
+        QTest::qWait(1500);
+        QCOMPARE(tool("pulseaudio", {"--kill"}), 0);
+        m_pulse = false;
+        QTRY_VERIFY_WITH_TIMEOUT(!v.controller()->isRunning(), 10000);
+        QVERIFY2(v.lastError().contains("stopped working"), qPrintable(v.lastError()));
+        QVERIFY(v.playDemo(false));
+        QCOMPARE(v.detectionRows(), 3);
+    }
 };
 
 QTEST_MAIN(TestLiveView)

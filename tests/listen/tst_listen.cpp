@@ -14,6 +14,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <functional>
 #include <csignal>
 #include <cstring>
 
@@ -255,6 +256,45 @@ private slots:
         QCOMPARE(summary["cancelled"].toBool(), true);
         QVERIFY2(summary["stream_s"].toDouble() > 1.0 && summary["stream_s"].toDouble() < 19, QJsonDocument(summary).toJson().constData());
         QCOMPARE(summary["clock"].toString(), QString("wall"));
+    }
+
+    // The sound server goes away while listening (as an unplugged USB microphone does): one
+    // sentence, the summary of what was heard, exit 1.
+    void deviceLost()
+    {
+        if (QStandardPaths::findExecutable("pulseaudio").isEmpty())
+            QSKIP("pulseaudio is not installed (make deps)");
+        QTemporaryDir runtime;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("XDG_RUNTIME_DIR", runtime.path());
+        env.remove("PULSE_SERVER");
+        auto tool = [&](const QString& program, const QStringList& args) {
+            QProcess p;
+            p.setProcessEnvironment(env);
+            p.start(program, args);
+            return p.waitForFinished(20000) ? p.exitCode() : -1;
+        };
+        struct Stop {
+            std::function<void()> f;
+            ~Stop() { f(); }
+        } stop{[&] { tool("pulseaudio", {"--kill"}); }};
+        QCOMPARE(tool("pulseaudio", {"-D", "--exit-idle-time=-1", "-n", "--load=module-native-protocol-unix",
+                                     "--load=module-null-sink sink_name=virt"}),
+                 0);
+        QCOMPARE(tool("pactl", {"load-module", "module-remap-source", "master=virt.monitor", "source_name=virtmic"}), 0);
+        QProcess listen;
+        listen.setProcessEnvironment(env);
+        listen.start(QStringLiteral(SS_CLI_PATH), {"listen", m_model, "--device", "virtmic", "--seconds", "60", "--engines", "sparse-sparse"});
+        QByteArray err;
+        QTRY_VERIFY_WITH_TIMEOUT((err += listen.readAllStandardError()).contains("Listening to"), 20000);
+        QTest::qWait(1500);
+        QCOMPARE(tool("pulseaudio", {"--kill"}), 0);
+        QVERIFY(listen.waitForFinished(20000));
+        err += listen.readAllStandardError();
+        const QString out = QString::fromUtf8(listen.readAllStandardOutput());
+        QCOMPARE(listen.exitCode(), 1);
+        QVERIFY2(err.contains("sparsescope-cli: The audio device 'Remapped Monitor of Null Output' stopped working"), err.constData());
+        QVERIFY2(out.contains("s of audio") && out.contains("sparse-sparse"), qPrintable(out)); // the summary
     }
 
     // No sound server at all: one clear sentence, exit 2.

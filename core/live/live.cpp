@@ -40,6 +40,9 @@ LiveRecognizer::LiveRecognizer(const Model& model, std::vector<NamedEngine> engi
         status_ = badInput("The model's input (" + std::to_string(model.input.size()) + " values) does not match its audio settings' " +
                            std::to_string(front_end_.frontEnd().bands()) + " bands x " + std::to_string(front_end_.frontEnd().frames()) +
                            " frames.");
+    if (status_ && !model.layers.empty() && model.layers.back().out_shape.size() != int64_t(classes_.size()))
+        status_ = badInput("The model's last layer has " + std::to_string(model.layers.back().out_shape.size()) + " outputs but it names " +
+                           std::to_string(classes_.size()) + " classes.");
     for (const auto& e : engines_)
         if (status_ && !e.engine)
             status_ = badInput("Engine '" + e.name + "' was not created.");

@@ -94,6 +94,21 @@ private slots:
         QCOMPARE(words, QStringList({"no", "stop", "yes"})); // resources/audio, in name order
     }
 
+    // The FPGA's int8 kernels (C-simulated) side by side with a CPU engine, as in the CLI.
+    void controllerRunsFpgaSim()
+    {
+        LiveController c;
+        c.setModel(m_model);
+        c.setEngines({"sparse-sparse", "fpga-sim:u250/sparse-sparse"});
+        QSignalSpy detections(&c, &LiveController::detected);
+        QVERIFY2(c.startSamples(LiveController::bundledDemo(16000), "demo", false), qPrintable(c.lastError()));
+        const auto& st = c.recognizer()->stats();
+        QCOMPARE(st.size(), size_t(2));
+        QCOMPARE(st[1].name, std::string("fpga-sim:u250/sparse-sparse"));
+        QVERIFY(st[1].decisions > 50 && st[1].detections == 3);
+        QVERIFY(double(st[1].agreed) >= 0.95 * double(st[1].compared)); // int8 vs fp32: nearly always the same class
+    }
+
     void controllerRefuses()
     {
         LiveController c;
@@ -105,6 +120,9 @@ private slots:
         c.setEngines({"warp"});
         QVERIFY(!c.startSamples(std::vector<float>(32000, 0.0f), "x", false));
         QVERIFY(c.lastError().contains("warp"));
+        c.setEngines({"fpga-sim:nope/sparse-sparse"});
+        QVERIFY(!c.startSamples(std::vector<float>(32000, 0.0f), "x", false));
+        QVERIFY2(c.lastError().contains("nope"), qPrintable(c.lastError()));
         QVERIFY(!c.isRunning());
     }
 

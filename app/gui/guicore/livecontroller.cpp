@@ -3,6 +3,7 @@
 #include "audio/wav.h"
 #include "audiocapture.h"
 #include "engines/engine.h"
+#include "fpga/model/devices.h"
 #include "guicore/modelloader.h"
 #include "util/splitmix.h"
 
@@ -75,7 +76,23 @@ bool LiveController::prepare(ss::DeadlineClock clock)
     }
     std::vector<ss::LiveRecognizer::NamedEngine> engines;
     for (const QString& name : engines_) {
-        auto e = ss::createEngine(name.toStdString());
+        // "DEVICE/ENGINE" runs an engine on an FPGA device (fpga-sim:u250/sparse-sparse), as in the CLI.
+        std::unique_ptr<ss::Engine> e;
+        if (const int slash = int(name.indexOf(QLatin1Char('/'))); slash > 0) {
+            auto device = ss::fpga::parseDevice(name.left(slash).toStdString());
+            if (!device) {
+                fail(QString::fromStdString(device.message()));
+                return false;
+            }
+            auto made = ss::fpga::createEngineOn(*device, name.mid(slash + 1).toStdString(), "");
+            if (!made) {
+                fail(QString::fromStdString(made.message()));
+                return false;
+            }
+            e = std::move(*made);
+        } else {
+            e = ss::createEngine(name.toStdString());
+        }
         if (!e) {
             fail(tr("This build has no engine '%1'.").arg(name));
             return false;

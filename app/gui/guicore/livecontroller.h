@@ -56,7 +56,8 @@ public:
     void setModel(std::shared_ptr<const ss::Model> model);
     bool hasModel() const { return model_ != nullptr; }
     const ss::Model* model() const { return model_.get(); }
-    // Engines to run (names from the registry); default: the CPU engines of the default set.
+    // Engines to run: registry names, or DEVICE/ENGINE (fpga-sim:u250/sparse-sparse: int8 kernels
+    // C-simulated on this CPU, so its times are the simulation's); default: the default CPU set.
     void setEngines(const QStringList& engines);
     QStringList engines() const { return engines_; }
     void setHopMs(double hop_ms) { hop_ms_ = hop_ms; }

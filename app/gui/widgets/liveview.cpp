@@ -32,6 +32,7 @@ namespace {
 constexpr int kSpectrogramColumns = 320; // ~10 s of 32 ms frames
 constexpr double kChartSeconds = 20;     // latency chart: the last 20 s
 const char* const kInputKey = "live/input";
+const std::string kFpgaSim = "fpga-sim:u250/sparse-sparse";
 
 QRgb heat(float v) // v in [0, 1]: dark blue -> purple -> orange -> pale yellow
 {
@@ -130,10 +131,14 @@ LiveView::LiveView(QWidget* parent)
 
     auto* engine_row = new QHBoxLayout;
     engine_row->addWidget(new QLabel(tr("Engines:"), this));
-    for (const auto& name : ss::engineNames(true)) {
+    std::vector<std::string> offered = ss::engineNames(true);
+    offered.push_back(kFpgaSim);
+    for (const auto& name : offered) {
         auto* box = new QCheckBox(QString::fromStdString(name), this);
-        box->setChecked(true);
-        box->setToolTip(QString::fromStdString(ss::findEngine(name)->summary));
+        box->setChecked(name != kFpgaSim);
+        box->setToolTip(name == kFpgaSim ? tr("The int8 sparse-sparse kernels C-simulated on this CPU (the FPGA's arithmetic); its "
+                                              "time per decision is the simulation's, not the FPGA's.")
+                                         : QString::fromStdString(ss::findEngine(name)->summary));
         engine_boxes_ << box;
         engine_row->addWidget(box);
         connect(box, &QCheckBox::toggled, this, [this, box](bool on) {

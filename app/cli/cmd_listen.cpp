@@ -175,7 +175,10 @@ int ListenSession::finish(bool cancelled)
                 if (d.engine == int(i))
                     mine.push_back({d.word, d.time_s});
             const auto sc = ss::scoreStream(*options_.truth, mine, stream_s);
-            e["score"] = {{"keywords", sc.utterances},
+            json per_word = json::object();
+            for (const auto& [word, c] : sc.per_word)
+                per_word[word] = {{"keywords", c.utterances}, {"detected", c.detected}};
+            e["score"] = {{"per_word", per_word},{"keywords", sc.utterances},
                           {"detected", sc.detected},
                           {"detection_rate", std::round(sc.detection_rate() * 1e4) / 1e4},
                           {"false_positives", sc.false_positives},
@@ -226,6 +229,10 @@ int ListenSession::finish(bool cancelled)
                           sc["fp_per_minute"].get<double>(), sc["delay_s"]["median"].get<double>());
             std::cout << line;
         }
+        std::cout << "Per word (" << stats[0].name << "):";
+        for (const auto& [word, c] : engines[0]["score"]["per_word"].items())
+            std::cout << " " << word << " " << c["detected"].get<int>() << "/" << c["keywords"].get<int>();
+        std::cout << "\n";
     }
     for (const auto& n : engine_notes_)
         std::cout << "Note: " << n << "\n";

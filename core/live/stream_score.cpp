@@ -131,11 +131,15 @@ StreamScore scoreStream(const std::vector<TruthEvent>& truth, std::vector<Scored
         if (!matched)
             ++score.false_positives;
     }
-    for (size_t i = 0; i < truth.size(); ++i)
+    for (size_t i = 0; i < truth.size(); ++i) {
+        auto& w = score.per_word[truth[i].word];
+        ++w.utterances;
         if (hit[i]) {
+            ++w.detected;
             ++score.detected;
             score.delays_s.push_back(first_hit[i] - truth[i].end_s);
         }
+    }
     return score;
 }
 

@@ -10,6 +10,7 @@
 
 #include "util/status.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,10 @@ struct StreamScore {
     double fp_per_hour() const { return duration_s > 0 ? false_positives * 3600.0 / duration_s : 0.0; }
     double fp_per_minute() const { return duration_s > 0 ? false_positives * 60.0 / duration_s : 0.0; }
     std::vector<double> delays_s; // per detected utterance: first hit time - utterance end
+    struct WordCount {
+        int utterances = 0, detected = 0;
+    };
+    std::map<std::string, WordCount> per_word; // keyword recall per word (a mean hides a deaf word)
 };
 
 // detections in time order (they are sorted if not); duration_s: the length of the stream.

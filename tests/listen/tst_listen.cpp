@@ -152,6 +152,13 @@ private slots:
             QVERIFY(e["cpu_share"].toDouble() > 0 && e["cpu_share"].toDouble() < 1);
             const QJsonObject sc = e["score"].toObject();
             QCOMPARE(sc["keywords"].toInt(), keywords);
+            int per_word_keywords = 0, per_word_detected = 0;
+            for (const auto& w : sc["per_word"].toObject()) {
+                per_word_keywords += w.toObject()["keywords"].toInt();
+                per_word_detected += w.toObject()["detected"].toInt();
+            }
+            QCOMPARE(per_word_keywords, keywords);
+            QCOMPARE(per_word_detected, sc["detected"].toInt());
             // The shipped model on unseen synthetic voices: most keywords found, few false alarms
             // (a model that heard nothing, or fired at random, fails this).
             QVERIFY2(sc["detection_rate"].toDouble() >= 0.5 && sc["fp_per_minute"].toDouble() <= 3.0,
@@ -165,6 +172,7 @@ private slots:
         QVERIFY2(r.exit == 0, show(args, r).constData());
         QVERIFY(r.out.contains("Score (MLPerf Tiny streaming rules) over " + QString::number(keywords) + " keywords"));
         QVERIFY(r.out.contains("p99 ms"));
+        QVERIFY(r.out.contains("Per word (sparse-sparse):"));
         QCOMPARE(r.out.count("(sparse-sparse "), detections[0]);
     }
 

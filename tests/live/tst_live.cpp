@@ -362,6 +362,11 @@ private slots:
         QCOMPARE(s.detection_rate(), 0.75);
         QCOMPARE(s.fp_per_hour(), 8.0);
         QCOMPARE(s.delays_s.size(), size_t(3));
+        QCOMPARE(s.per_word.size(), size_t(3));
+        QCOMPARE(s.per_word.at("yes").utterances, 2);
+        QCOMPARE(s.per_word.at("yes").detected, 2);
+        QCOMPARE(s.per_word.at("up").detected, 0);
+        QCOMPARE(s.per_word.at("no").detected, 1);
         QVERIFY(std::fabs(s.delays_s[0] - 0.1) < 1e-9);
         QVERIFY(std::fabs(s.delays_s[1] - 1.0) < 1e-9);
         QVERIFY(std::fabs(s.delays_s[2] + 0.1) < 1e-9);

@@ -174,10 +174,13 @@ int ListenSession::finish(bool cancelled)
             for (const auto& d : all_detections_)
                 if (d.engine == int(i))
                     mine.push_back({d.word, d.time_s});
-            const auto sc = ss::scoreStream(*options_.truth, mine, stream_s);
+            const auto sc = ss::scoreStream(*options_.truth, mine, stream_s, {}, options_.others);
             json per_word = json::object();
             for (const auto& [word, c] : sc.per_word)
                 per_word[word] = {{"keywords", c.utterances}, {"detected", c.detected}};
+            if (!options_.others.empty())
+                e["non_keywords"] = {{"utterances", sc.non_keywords}, {"false_accepts", sc.false_accepts},
+                                     {"false_accept_rate", std::round(sc.false_accept_rate() * 1e4) / 1e4}};
             e["score"] = {{"per_word", per_word},{"keywords", sc.utterances},
                           {"detected", sc.detected},
                           {"detection_rate", std::round(sc.detection_rate() * 1e4) / 1e4},
@@ -229,6 +232,9 @@ int ListenSession::finish(bool cancelled)
                           sc["fp_per_minute"].get<double>(), sc["delay_s"]["median"].get<double>());
             std::cout << line;
         }
+        if (!options_.others.empty())
+            std::cout << "Non-keywords (" << stats[0].name << "): " << engines[0]["non_keywords"]["false_accepts"].get<int>() << " of "
+                      << engines[0]["non_keywords"]["utterances"].get<int>() << " other words drew a false positive.\n";
         std::cout << "Per word (" << stats[0].name << "):";
         for (const auto& [word, c] : engines[0]["score"]["per_word"].items())
             std::cout << " " << word << " " << c["detected"].get<int>() << "/" << c["keywords"].get<int>();
@@ -263,6 +269,8 @@ int cmdListen(const QStringList& args)
                  QString::number(defaults.minimum_count)});
     p.addOption({"jsonl", "One JSON object per detection, then one summary object (latency p50/p90/p99, CPU share, score)."});
     p.addOption({"truth", "Score the detections against FILE.csv (word,start_s,end_s) with the MLPerf Tiny streaming rules.", "FILE"});
+    p.addOption({"others", "With --truth: the other (non-keyword) words said, FILE.csv as `dataset stream --others` writes: "
+                           "reports how many drew a false positive (false accepts).", "FILE"});
     p.addOption({"realtime", "With --wav: play the file at real time (the default reads it as fast as possible, and the "
                              "deadlines are then simulated per engine in stream time)."});
     p.addOption({"seconds", "Stop after this many seconds of audio (0 = at the end of the file, or at Ctrl-C).", "S", "0"});
@@ -322,6 +330,14 @@ int cmdListen(const QStringList& args)
             return fail(truth.error());
         o.truth = std::move(*truth);
     }
+    if (p.isSet("others")) {
+        if (!o.truth)
+            return fail("--others needs --truth (the keywords of the same stream).");
+        auto others = ss::readTruthCsv(p.value("others").toStdString());
+        if (!others)
+            return fail(others.error());
+        o.others = std::move(*others);
+    }
 
     if (p.isSet("device")) {
         o.source = "device " + p.value("device").toStdString();
@@ -375,6 +391,7 @@ int datasetStream(const QStringList& args)
     p.addOption({"minutes", "Length of the recording.", "N", "10"});
     p.addOption({"seed", "Random seed: the same seed and folder give the same files.", "S", "1"});
     p.addOption({"words", "Which words are keywords: commands (default) or digits.", "SET", "commands"});
+    p.addOption({"others", "Also write the other (non-keyword) words said: CSV word,start_s,end_s (for listen --others).", "FILE"});
     p.addOption({"keyword-fraction", "Share of utterances that are keywords (the rest are the split's other words).", "F", "0.75"});
     int exit = 0;
     if (!parse(p, args,
@@ -404,7 +421,9 @@ int datasetStream(const QStringList& args)
     auto preset = ss::parsePreset(p.value("words").toStdString());
     if (!preset)
         return fail(preset.error());
-    for (const char* option : {"output", "truth"}) {
+    for (const char* option : {"output", "truth", "others"}) {
+        if (!p.isSet(option))
+            continue;
         const QFileInfo fi(p.value(option));
         if (fi.isDir())
             return fail(std::string("--") + option + " '" + p.value(option).toStdString() + "' is a folder; give a file name.");
@@ -421,6 +440,9 @@ int datasetStream(const QStringList& args)
         return fail(s.error());
     if (auto s = ss::writeTextFileAtomic(p.value("truth").toStdString(), ss::truthToCsv(stream->keywords)); !s)
         return fail(s.error());
+    if (p.isSet("others"))
+        if (auto s = ss::writeTextFileAtomic(p.value("others").toStdString(), ss::truthToCsv(stream->non_keywords)); !s)
+            return fail(s.error());
     for (const auto& n : stream->notes)
         std::cerr << "Note: " << n << "\n";
     std::cout << "Wrote " << fixed(double(stream->samples.size()) / stream->sample_rate / 60.0, 1) << " minutes to "

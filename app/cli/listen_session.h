@@ -19,6 +19,7 @@ struct ListenOptions {
     ss::LiveSettings live;
     bool jsonl = false;
     std::optional<std::vector<ss::TruthEvent>> truth;
+    std::vector<ss::TruthEvent> others; // the non-keywords said (dataset stream --others)
     std::string source; // "file x.wav" / "device NAME", for the summary
 };
 

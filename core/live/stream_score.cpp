@@ -100,14 +100,15 @@ std::string truthToCsv(const std::vector<TruthEvent>& events)
 }
 
 StreamScore scoreStream(const std::vector<TruthEvent>& truth, std::vector<ScoredDetection> detections, double duration_s,
-                        const StreamScoreSettings& settings)
+                        const StreamScoreSettings& settings, const std::vector<TruthEvent>& non_keywords)
 {
     StreamScore score;
     score.utterances = int(truth.size());
     score.duration_s = duration_s;
     std::stable_sort(detections.begin(), detections.end(),
                      [](const ScoredDetection& a, const ScoredDetection& b) { return a.time_s < b.time_s; });
-    std::vector<bool> hit(truth.size(), false);
+    std::vector<bool> hit(truth.size(), false), accepted(non_keywords.size(), false);
+    score.non_keywords = int(non_keywords.size());
     std::vector<double> first_hit(truth.size(), 0.0);
     std::map<std::string, double> last_counted; // word -> time of its last counted detection
     for (const auto& d : detections) {
@@ -128,9 +129,15 @@ StreamScore scoreStream(const std::vector<TruthEvent>& truth, std::vector<Scored
                 break;
             }
         }
-        if (!matched)
+        if (!matched) {
             ++score.false_positives;
+            for (size_t i = 0; i < non_keywords.size(); ++i)
+                if (d.time_s >= non_keywords[i].start_s && d.time_s <= non_keywords[i].end_s + settings.after_end_s)
+                    accepted[i] = true;
+        }
     }
+    for (bool a : accepted)
+        score.false_accepts += a ? 1 : 0;
     for (size_t i = 0; i < truth.size(); ++i) {
         auto& w = score.per_word[truth[i].word];
         ++w.utterances;

@@ -49,10 +49,15 @@ struct StreamScore {
         int utterances = 0, detected = 0;
     };
     std::map<std::string, WordCount> per_word; // keyword recall per word (a mean hides a deaf word)
+    // With the non-keyword utterances given: how many of them drew a false positive within
+    // [start, end + 1 s] (a false accept: the model took an other word for a keyword).
+    int non_keywords = 0, false_accepts = 0;
+    double false_accept_rate() const { return non_keywords ? double(false_accepts) / non_keywords : 0.0; }
 };
 
 // detections in time order (they are sorted if not); duration_s: the length of the stream.
+// non_keywords (may be empty): the other words said, for false accepts.
 StreamScore scoreStream(const std::vector<TruthEvent>& truth, std::vector<ScoredDetection> detections, double duration_s,
-                        const StreamScoreSettings& settings = {});
+                        const StreamScoreSettings& settings = {}, const std::vector<TruthEvent>& non_keywords = {});
 
 } // namespace ss

@@ -119,10 +119,13 @@ private slots:
         if (!m_have_data)
             QSKIP("espeak-ng is not installed (make deps)");
         QStringList args = {"dataset", "stream", "--data", path("synth"), "--split", "test", "-o", path("s.wav"), "--truth", path("s.csv"),
-                            "--minutes", "3", "--seed", "6"};
+                            "--others", path("o.csv"), "--minutes", "3", "--seed", "6"};
         CliRun r = sstest::runCli(args);
         QVERIFY2(r.exit == 0, show(args, r).constData());
-        args = QStringList{"listen", m_model, "--wav", path("s.wav"), "--truth", path("s.csv"), "--jsonl", "--engines", "sparse-sparse,dense"};
+        const int others = readTruth(path("o.csv")).size();
+        QVERIFY(others >= 3);
+        args = QStringList{"listen", m_model, "--wav", path("s.wav"), "--truth", path("s.csv"), "--others", path("o.csv"), "--jsonl",
+                           "--engines", "sparse-sparse,dense"};
         r = sstest::runCli(args, 300000);
         QVERIFY2(r.exit == 0, show(args, r).constData());
         const auto lines = jsonLines(r.out);
@@ -151,6 +154,9 @@ private slots:
             QVERIFY(lat["p50"].toDouble() > 0 && lat["p50"].toDouble() <= lat["p90"].toDouble() && lat["p90"].toDouble() <= lat["p99"].toDouble());
             QVERIFY(e["cpu_share"].toDouble() > 0 && e["cpu_share"].toDouble() < 1);
             const QJsonObject sc = e["score"].toObject();
+            const QJsonObject nk = e["non_keywords"].toObject();
+            QCOMPARE(nk["utterances"].toInt(), others);
+            QVERIFY(nk["false_accepts"].toInt() <= sc["false_positives"].toInt() && nk["false_accepts"].toInt() <= others);
             QCOMPARE(sc["keywords"].toInt(), keywords);
             int per_word_keywords = 0, per_word_detected = 0;
             for (const auto& w : sc["per_word"].toObject()) {
@@ -173,6 +179,7 @@ private slots:
         QVERIFY(r.out.contains("Score (MLPerf Tiny streaming rules) over " + QString::number(keywords) + " keywords"));
         QVERIFY(r.out.contains("p99 ms"));
         QVERIFY(r.out.contains("Per word (sparse-sparse):"));
+        QVERIFY(r.out.contains(QString("other words drew a false positive")));
         QCOMPARE(r.out.count("(sparse-sparse "), detections[0]);
     }
 
@@ -194,6 +201,8 @@ private slots:
         QTest::newRow("truth missing") << QStringList{"listen", m, "--wav", SS_SOURCE_DIR "/resources/audio/yes.wav", "--truth", "/nonexistent/t.csv"}
                                        << "truth file";
         QTest::newRow("realtime device") << QStringList{"listen", m, "--device", "x", "--realtime"} << "--realtime";
+        QTest::newRow("others without truth") << QStringList{"listen", m, "--wav", SS_SOURCE_DIR "/resources/audio/yes.wav", "--others", "o.csv"}
+                                              << "--others needs --truth";
         QTest::newRow("stream without data") << QStringList{"dataset", "stream", "-o", "x.wav", "--truth", "x.csv"} << "--data DIR";
         QTest::newRow("stream bad folder") << QStringList{"dataset", "stream", "--data", "/nonexistent", "-o", "/tmp/x.wav", "--truth", "/tmp/x.csv"}
                                            << "/nonexistent";

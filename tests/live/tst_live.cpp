@@ -370,6 +370,13 @@ private slots:
         QVERIFY(std::fabs(s.delays_s[0] - 0.1) < 1e-9);
         QVERIFY(std::fabs(s.delays_s[1] - 1.0) < 1e-9);
         QVERIFY(std::fabs(s.delays_s[2] + 0.1) < 1e-9);
+        // False accepts: other words that drew a false positive (the "go" at 100 s, and the "left"
+        // at 40.3 s lands during a "yes", not an other word).
+        const std::vector<TruthEvent> others = {{"bed", 99.5, 99.8}, {"cat", 50.0, 50.4}, {"dog", 8.0, 8.3}};
+        const StreamScore fa = scoreStream(truth, dets, 1800.0, {}, others);
+        QCOMPARE(fa.non_keywords, 3);
+        QCOMPARE(fa.false_accepts, 2); // bed (go at 100.0 <= 99.8 + 1) and dog ("yes" at 8.5)
+        QCOMPARE(fa.false_positives, s.false_positives);
         // Order of the detections does not matter; no truth, no rate.
         std::vector<ScoredDetection> reversed(dets.rbegin(), dets.rend());
         QCOMPARE(scoreStream(truth, reversed, 1800.0).false_positives, 4);

@@ -42,5 +42,7 @@ int cmdFpgaPlan(const QStringList& args); // cmd_fpga.cpp
 int cmdDataset(const QStringList& args);  // cmd_dataset.cpp
 int cmdImport(const QStringList& args);   // cmd_import.cpp
 int cmdTrain(const QStringList& args);    // cmd_train.cpp
+int cmdListen(const QStringList& args);   // cmd_listen.cpp
+int datasetStream(const QStringList& args); // cmd_listen.cpp: `dataset stream`
 
 } // namespace cli

@@ -113,8 +113,9 @@ int cmdDataset(const QStringList& args)
 {
     if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
         std::cout << "Usage: sparsescope-cli dataset <subcommand> [options]\n\nSubcommands:\n"
-                     "  synth     Write a synthetic Speech Commands data set (espeak-ng and Festival voices).\n\n"
-                     "Run 'sparsescope-cli dataset synth --help' for its options.\n";
+                     "  synth     Write a synthetic Speech Commands data set (espeak-ng and Festival voices).\n"
+                     "  stream    Write a long recording of a split's words over its background noise, with the truth.\n\n"
+                     "Run 'sparsescope-cli dataset synth --help' (or stream --help) for the options.\n";
         return args.size() < 2 ? BadUsage : Ok;
     }
     if (args[1] == "synth") {
@@ -122,7 +123,12 @@ int cmdDataset(const QStringList& args)
         sub[0] = args[0] + " synth";
         return datasetSynth(sub);
     }
-    return fail("unknown dataset subcommand '" + args[1].toStdString() + "' (expected synth; see --help).");
+    if (args[1] == "stream") {
+        QStringList sub = args.mid(1);
+        sub[0] = args[0] + " stream";
+        return datasetStream(sub);
+    }
+    return fail("unknown dataset subcommand '" + args[1].toStdString() + "' (expected synth or stream; see --help).");
 }
 
 } // namespace cli

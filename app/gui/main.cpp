@@ -1,5 +1,5 @@
 // sparsescope: the desktop app. `sparsescope [MODEL]` opens the main window; with
-// `--screenshot FILE --view model|benchmark|visualiser` it renders that view to a PNG and exits.
+// `--screenshot FILE --view model|benchmark|visualiser|live` it renders that view to a PNG and exits.
 #include "widgets/mainwindow.h"
 #include "widgets/screenshot.h"
 
@@ -40,7 +40,7 @@ int main(int argc, char** argv)
     p.addVersionOption();
     p.addPositionalArgument(QStringLiteral("MODEL"), QStringLiteral("Model file (.safetensors) to open."), QStringLiteral("[MODEL]"));
     p.addOption({QStringLiteral("screenshot"), QStringLiteral("Render a view to the PNG FILE and exit."), QStringLiteral("FILE")});
-    p.addOption({QStringLiteral("view"), QStringLiteral("The view to show: model, benchmark or visualiser."), QStringLiteral("VIEW"), QStringLiteral("model")});
+    p.addOption({QStringLiteral("view"), QStringLiteral("The view to show: model, benchmark, visualiser or live."), QStringLiteral("VIEW"), QStringLiteral("model")});
     p.addOption({QStringLiteral("bench-seconds"),
                  QStringLiteral("With --screenshot --view benchmark: measured seconds per engine of the run shown."),
                  QStringLiteral("S"), QStringLiteral("1")});
@@ -52,15 +52,17 @@ int main(int argc, char** argv)
     p.addOption({QStringLiteral("device"),
                  QStringLiteral("With --screenshot --view benchmark: the device to run on (cpu, fpga-sim:u250, fpga-sim:zu3eg, xrt:<index>)."),
                  QStringLiteral("DEVICE")});
-    p.addOption({QStringLiteral("input"), QStringLiteral("With --screenshot --view visualiser: a WAV clip to feed the network."),
+    p.addOption({QStringLiteral("input"), QStringLiteral("With --screenshot --view visualiser: a WAV clip to feed the network; "
+                                                         "--view live: a WAV played as the microphone (default: the bundled words)."),
                  QStringLiteral("WAV")});
     p.process(app);
     if (p.positionalArguments().size() > 1)
         return fail(QStringLiteral("Give at most one MODEL file (see --help)."), 2);
     const QString model = p.positionalArguments().value(0);
     const QString view = p.value(QStringLiteral("view"));
-    if (view != QLatin1String("model") && view != QLatin1String("benchmark") && view != QLatin1String("visualiser"))
-        return fail(QStringLiteral("--view must be 'model', 'benchmark' or 'visualiser' (got '%1').").arg(view), 2);
+    if (view != QLatin1String("model") && view != QLatin1String("benchmark") && view != QLatin1String("visualiser") &&
+        view != QLatin1String("live"))
+        return fail(QStringLiteral("--view must be 'model', 'benchmark', 'visualiser' or 'live' (got '%1').").arg(view), 2);
 
     if (p.isSet(QStringLiteral("screenshot"))) {
         gui::ScreenshotOptions o;
@@ -101,6 +103,7 @@ int main(int argc, char** argv)
     if (p.isSet(QStringLiteral("view")))
         window.showView(view == QLatin1String("benchmark")    ? gui::MainWindow::View::Benchmark
                         : view == QLatin1String("visualiser") ? gui::MainWindow::View::Visualiser
+                        : view == QLatin1String("live")       ? gui::MainWindow::View::Live
                                                               : gui::MainWindow::View::Model);
     window.show();
     return app.exec();

@@ -160,72 +160,117 @@ int LogMelFrontEnd::framesFor(size_t n) const
     return int(1 + (int64_t(n) - n_fft) / hop);
 }
 
+void LogMelFrontEnd::melFrame(const float* samples, size_t n, int t, float* out, size_t stride, FrameWorkspace& ws) const
+{
+    const int n_fft = settings_.n_fft;
+    const int64_t pad = settings_.center ? n_fft / 2 : 0;
+    const int64_t len = int64_t(n);
+    const int64_t start = int64_t(t) * settings_.hop_length - pad;
+    if (start >= 0 && start + n_fft <= len) {
+        melFrameInterior(samples + start, out, stride, ws);
+        return;
+    }
+    ws.frame.resize(size_t(n_fft));
+    for (int k = 0; k < n_fft; ++k) {
+        const int64_t u = start + k;
+        double v = 0.0;
+        if (u >= 0 && u < len)
+            v = samples[u];
+        else if (settings_.center && len > 0)
+            v = samples[reflectIndex(u, len)];
+        ws.frame[size_t(k)] = v * window_[size_t(k)];
+    }
+    project(out, stride, ws);
+}
+
+void LogMelFrontEnd::melFrameInterior(const float* frame_samples, float* out, size_t stride, FrameWorkspace& ws) const
+{
+    const int n_fft = settings_.n_fft;
+    ws.frame.resize(size_t(n_fft));
+    for (int k = 0; k < n_fft; ++k)
+        ws.frame[size_t(k)] = double(frame_samples[k]) * window_[size_t(k)];
+    project(out, stride, ws);
+}
+
+void LogMelFrontEnd::project(float* out, size_t stride, FrameWorkspace& ws) const
+{
+    ws.spectrum.resize(size_t(bins_));
+    ws.power.resize(size_t(bins_));
+    fft_.forward(ws.frame.data(), ws.spectrum.data(), ws.fft);
+    for (int k = 0; k < bins_; ++k)
+        ws.power[size_t(k)] = std::norm(ws.spectrum[size_t(k)]);
+    for (int b = 0; b < settings_.n_mels; ++b) {
+        const float* row = filterbank_.data() + size_t(b) * size_t(bins_);
+        double acc = 0.0;
+        for (int k = bands_[size_t(b)].first_bin; k < bands_[size_t(b)].end_bin; ++k)
+            acc += double(row[k]) * ws.power[size_t(k)];
+        out[size_t(b) * stride] = float(acc);
+    }
+}
+
+int LogMelFrontEnd::firstInteriorFrame() const
+{
+    if (!status_ || !settings_.center)
+        return 0;
+    const int pad = settings_.n_fft / 2, hop = settings_.hop_length;
+    return (pad + hop - 1) / hop; // the first t with t * hop - pad >= 0
+}
+
+int LogMelFrontEnd::lastInteriorFrame() const
+{
+    if (!status_)
+        return -1;
+    const int64_t pad = settings_.center ? settings_.n_fft / 2 : 0;
+    const int64_t room = int64_t(clip_samples_) + pad - settings_.n_fft; // t * hop <= room
+    if (room < 0)
+        return -1;
+    return int(std::min<int64_t>(room / settings_.hop_length, frames() - 1));
+}
+
 std::vector<float> LogMelFrontEnd::melPower(const float* samples, size_t n) const
 {
     if (!status_)
         return {};
-    const int n_fft = settings_.n_fft;
     const int frames = framesFor(n);
-    const int64_t pad = settings_.center ? n_fft / 2 : 0;
-    const int64_t len = int64_t(n);
-
     std::vector<float> mel(size_t(settings_.n_mels) * size_t(frames), 0.0f);
-    std::vector<double> frame(static_cast<size_t>(n_fft));
-    std::vector<std::complex<double>> spectrum(static_cast<size_t>(bins_));
-    std::vector<double> power(static_cast<size_t>(bins_));
-    RealFft::Workspace ws;
-
-    for (int t = 0; t < frames; ++t) {
-        const int64_t start = int64_t(t) * settings_.hop_length - pad;
-        if (start >= 0 && start + n_fft <= len) {
-            for (int k = 0; k < n_fft; ++k)
-                frame[size_t(k)] = double(samples[start + k]) * window_[size_t(k)];
-        } else {
-            for (int k = 0; k < n_fft; ++k) {
-                const int64_t u = start + k;
-                double v = 0.0;
-                if (u >= 0 && u < len)
-                    v = samples[u];
-                else if (settings_.center && len > 0)
-                    v = samples[reflectIndex(u, len)];
-                frame[size_t(k)] = v * window_[size_t(k)];
-            }
-        }
-        fft_.forward(frame.data(), spectrum.data(), ws);
-        for (int k = 0; k < bins_; ++k)
-            power[size_t(k)] = std::norm(spectrum[size_t(k)]);
-        for (int b = 0; b < settings_.n_mels; ++b) {
-            const float* row = filterbank_.data() + size_t(b) * size_t(bins_);
-            double acc = 0.0;
-            for (int k = bands_[size_t(b)].first_bin; k < bands_[size_t(b)].end_bin; ++k)
-                acc += double(row[k]) * power[size_t(k)];
-            mel[size_t(b) * size_t(frames) + size_t(t)] = float(acc);
-        }
-    }
+    FrameWorkspace ws;
+    for (int t = 0; t < frames; ++t)
+        melFrame(samples, n, t, mel.data() + t, size_t(frames), ws);
     return mel;
 }
 
-std::vector<float> LogMelFrontEnd::compute(const float* samples, size_t n) const
+double LogMelFrontEnd::powerDb(float power) { return 10.0 * std::log10(std::max(kPowerFloor, double(power))); }
+
+void LogMelFrontEnd::toDb(const float* power, const double* power_db, size_t count, float* out) const
 {
-    std::vector<float> out = melPower(samples, n);
-    if (out.empty())
-        return out;
     // power_to_db(S, ref=np.max, amin=1e-10, top_db): dB relative to the loudest cell of this clip.
     float ref = 0.0f;
-    for (float v : out)
-        ref = std::max(ref, v);
-    const double ref_db = 10.0 * std::log10(std::max(kPowerFloor, double(ref)));
+    for (size_t i = 0; i < count; ++i)
+        ref = std::max(ref, power[i]);
+    const double ref_db = powerDb(ref);
     double top = -INFINITY;
-    for (float& v : out) {
-        const double db = 10.0 * std::log10(std::max(kPowerFloor, double(v))) - ref_db;
-        v = float(db);
+    for (size_t i = 0; i < count; ++i) {
+        const double db = power_db[i] - ref_db;
+        out[i] = float(db);
         top = std::max(top, db);
     }
     if (settings_.top_db > 0.0) {
         const float floor_db = float(top - settings_.top_db);
-        for (float& v : out)
-            v = std::max(v, floor_db);
+        for (size_t i = 0; i < count; ++i)
+            out[i] = std::max(out[i], floor_db);
     }
+}
+
+std::vector<float> LogMelFrontEnd::compute(const float* samples, size_t n) const
+{
+    const std::vector<float> power = melPower(samples, n);
+    if (power.empty())
+        return power;
+    std::vector<double> power_db(power.size());
+    for (size_t i = 0; i < power.size(); ++i)
+        power_db[i] = powerDb(power[i]);
+    std::vector<float> out(power.size());
+    toDb(power.data(), power_db.data(), power.size(), out.data());
     return out;
 }
 

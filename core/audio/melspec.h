@@ -10,6 +10,7 @@
 #include "model/model.h" // AudioSettings
 #include "util/status.h"
 
+#include <complex>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -54,6 +55,30 @@ public:
     // The mel power spectrogram before the dB conversion (same layout), for tests and displays.
     std::vector<float> melPower(const float* samples, size_t n) const;
 
+    // Scratch for the one-frame calls below (one per thread).
+    struct FrameWorkspace {
+        std::vector<double> frame;
+        std::vector<std::complex<double>> spectrum;
+        std::vector<double> power;
+        RealFft::Workspace fft;
+    };
+    // Mel power of frame t of samples[0..n) (padding exactly as compute()): bands() values into
+    // out, out[b * stride] for band b. melPower() is this for every t.
+    void melFrame(const float* samples, size_t n, int t, float* out, size_t stride, FrameWorkspace& ws) const;
+    // Mel power of one frame whose n_fft samples are all real audio (no padding): the same numbers
+    // melFrame() gives for an interior frame, from just those samples. The streaming front end's
+    // incremental path (streaming.h).
+    void melFrameInterior(const float* frame_samples, float* out, size_t stride, FrameWorkspace& ws) const;
+    // First and last frame (inclusive) of a clip_seconds clip that need no padding; first > last
+    // when every frame touches the padding.
+    int firstInteriorFrame() const;
+    int lastInteriorFrame() const;
+    // The dB step of compute() (power_to_db with ref = max, amin, top_db) on a mel power
+    // spectrogram whose per-cell 10 log10(max(amin, power)) is already known (powerDb()), so a
+    // streaming caller pays the logarithms once per frame, not once per window.
+    static double powerDb(float power);
+    void toDb(const float* power, const double* power_db, size_t count, float* out) const;
+
 private:
     struct Band {
         int first_bin = 0, end_bin = 0; // non-zero weights of the band: [first_bin, end_bin)
@@ -67,9 +92,13 @@ private:
     std::vector<float> filterbank_; // [n_mels][bins]
     std::vector<Band> bands_;
     RealFft fft_{1};
+
+    void project(float* out, size_t stride, FrameWorkspace& ws) const; // ws.frame -> mel power
 };
 
-// A ring buffer of the last clip_seconds of audio at settings.sample_rate, for live input:
+// A ring buffer of the last clip_seconds of audio at settings.sample_rate that recomputes the whole
+// window's features on request: the simple reference the incremental StreamingLogMel
+// (audio/streaming.h, what live recognition runs) is tested against.
 // push() as audio arrives, features() of the current window whenever a prediction is wanted.
 // Not thread-safe: one producer thread, or lock around it.
 class StreamingFrontEnd {

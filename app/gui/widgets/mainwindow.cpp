@@ -5,6 +5,7 @@
 #include "guicore/benchmarkcontroller.h"
 #include "guicore/format.h"
 #include "widgets/benchmarkview.h"
+#include "widgets/liveview.h"
 #include "widgets/modelview.h"
 #include "widgets/visualiserview.h"
 
@@ -56,6 +57,7 @@ MainWindow::MainWindow(Options options, QWidget* parent)
     , model_view_(new ModelView(this))
     , bench_view_(new BenchmarkView(controller_, this))
     , vis_view_(new VisualiserView(this))
+    , live_view_(new LiveView(this))
 {
     setWindowTitle(QStringLiteral("SparseScope"));
     setAcceptDrops(true);
@@ -66,6 +68,9 @@ MainWindow::MainWindow(Options options, QWidget* parent)
     tabs_->addTab(vis_view_, tr("&Visualiser"));
     tabs_->setTabToolTip(2, tr("Complementary Sparsity step by step for one group of one layer: kernels, Combine, Select, "
                                "Multiply, Route, Sum, with the model's real weights (Ctrl+3)."));
+    tabs_->addTab(live_view_, tr("&Live"));
+    tabs_->setTabToolTip(3, tr("Keywords recognised live from a microphone or a WAV file played as one, through every engine "
+                               "side by side with each engine's time per decision (Ctrl+4)."));
     setCentralWidget(tabs_);
     createActions();
     createMenus();
@@ -136,6 +141,9 @@ void MainWindow::createActions()
     view_vis_ = new QAction(tr("&Visualiser"), this);
     view_vis_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
     connect(view_vis_, &QAction::triggered, this, [this] { showView(View::Visualiser); });
+    view_live_ = new QAction(tr("&Live"), this);
+    view_live_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_4));
+    connect(view_live_, &QAction::triggered, this, [this] { showView(View::Live); });
 
     about_ = new QAction(tr("&About SparseScope"), this);
     about_->setShortcut(QKeySequence(Qt::Key_F1));
@@ -162,6 +170,7 @@ void MainWindow::createMenus()
     view->addAction(view_model_);
     view->addAction(view_bench_);
     view->addAction(view_vis_);
+    view->addAction(view_live_);
 
     QMenu* bench = menuBar()->addMenu(tr("&Benchmark"));
     bench->addAction(run_);
@@ -280,6 +289,7 @@ bool MainWindow::openModel(const QString& path)
     model_view_->setLoadedModel(&*loaded_);
     bench_view_->setLoadedModel(&*loaded_);
     vis_view_->setLoadedModel(&*loaded_);
+    live_view_->setModel(loaded_->model);
     setWindowTitle(QStringLiteral("%1 — SparseScope").arg(QFileInfo(loaded_->path).fileName()));
     setWindowFilePath(loaded_->path);
     addRecent(loaded_->path);
@@ -343,7 +353,10 @@ bool MainWindow::saveResults(const QString& path)
     return true;
 }
 
-void MainWindow::showView(View view) { tabs_->setCurrentIndex(view == View::Model ? 0 : view == View::Benchmark ? 1 : 2); }
+void MainWindow::showView(View view)
+{
+    tabs_->setCurrentIndex(view == View::Model ? 0 : view == View::Benchmark ? 1 : view == View::Visualiser ? 2 : 3);
+}
 
 void MainWindow::openDialog()
 {
@@ -424,6 +437,7 @@ void MainWindow::readSettings()
     updateRecentMenu();
     bench_view_->restoreSettings(s);
     vis_view_->restoreSettings(s);
+    live_view_->restoreSettings(s);
 }
 
 void MainWindow::writeSettings() const
@@ -436,6 +450,7 @@ void MainWindow::writeSettings() const
     s.setValue(QLatin1String(kRecent), recent_);
     bench_view_->saveSettings(s);
     vis_view_->saveSettings(s);
+    live_view_->saveSettings(s);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

@@ -1,4 +1,4 @@
-// The main window: tabs Model, Benchmark and Visualiser, menus with shortcuts, recent files, drag and drop,
+// The main window: tabs Model, Benchmark, Visualiser and Live, menus with shortcuts, recent files, drag and drop,
 // the About box and a status bar with the CPU, the kernel ISA and the build type. It remembers the
 // last model, its layout and the benchmark choices (QSettings).
 #pragma once
@@ -18,6 +18,7 @@ namespace gui {
 
 class BenchmarkController;
 class BenchmarkView;
+class LiveView;
 class ModelView;
 class VisualiserView;
 
@@ -28,7 +29,7 @@ public:
         bool use_settings = true;  // read and write QSettings (off for --screenshot: reproducible pictures)
         bool error_dialogs = true; // show errors in a (non-blocking) message box; else only lastError()/stderr
     };
-    enum class View { Model, Benchmark, Visualiser };
+    enum class View { Model, Benchmark, Visualiser, Live };
 
     MainWindow();
     explicit MainWindow(Options options, QWidget* parent = nullptr);
@@ -53,6 +54,7 @@ public:
     ModelView* modelView() const { return model_view_; }
     BenchmarkView* benchmarkView() const { return bench_view_; }
     VisualiserView* visualiserView() const { return vis_view_; }
+    LiveView* liveView() const { return live_view_; }
     BenchmarkController* controller() const { return controller_; }
     QStringList recentModels() const { return recent_; }
 
@@ -90,6 +92,7 @@ private:
     ModelView* model_view_;
     BenchmarkView* bench_view_;
     VisualiserView* vis_view_;
+    LiveView* live_view_;
 
     QAction* open_ = nullptr;
     QAction* open_results_ = nullptr;
@@ -103,6 +106,7 @@ private:
     QAction* view_model_ = nullptr;
     QAction* view_bench_ = nullptr;
     QAction* view_vis_ = nullptr;
+    QAction* view_live_ = nullptr;
     QMenu* recent_menu_ = nullptr;
 
     QLabel* cpu_label_ = nullptr;

@@ -3,6 +3,7 @@
 #include "guicore/benchmarkcontroller.h"
 #include "guicore/modelloader.h"
 #include "widgets/benchmarkview.h"
+#include "widgets/liveview.h"
 #include "widgets/mainwindow.h"
 #include "widgets/visualiserview.h"
 
@@ -26,8 +27,9 @@ void settle()
 
 QString renderScreenshot(MainWindow& window, const ScreenshotOptions& o)
 {
-    if (o.view != QLatin1String("model") && o.view != QLatin1String("benchmark") && o.view != QLatin1String("visualiser"))
-        return QCoreApplication::translate("Screenshot", "--view must be 'model', 'benchmark' or 'visualiser' (got '%1').").arg(o.view);
+    if (o.view != QLatin1String("model") && o.view != QLatin1String("benchmark") && o.view != QLatin1String("visualiser") &&
+        o.view != QLatin1String("live"))
+        return QCoreApplication::translate("Screenshot", "--view must be 'model', 'benchmark', 'visualiser' or 'live' (got '%1').").arg(o.view);
     if (!window.loadedModel()) {
         if (!window.lastError().isEmpty())
             return window.lastError(); // the loader's sentence
@@ -39,6 +41,15 @@ QString renderScreenshot(MainWindow& window, const ScreenshotOptions& o)
     settle();
     if (o.view == QLatin1String("model")) {
         window.showView(MainWindow::View::Model);
+    } else if (o.view == QLatin1String("live")) {
+        window.showView(MainWindow::View::Live);
+        LiveView* live = window.liveView();
+        if (!o.engines.isEmpty())
+            live->setEngines(o.engines);
+        settle();
+        const bool ok = o.input.isEmpty() ? live->playDemo(false) : live->playWav(o.input, false);
+        if (!ok)
+            return live->lastError();
     } else if (o.view == QLatin1String("visualiser")) {
         window.showView(MainWindow::View::Visualiser);
         VisualiserView* vis = window.visualiserView();

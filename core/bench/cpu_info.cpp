@@ -8,18 +8,13 @@
 #include <cstdlib>
 #include <thread>
 
+#include "util/text.h"
+
 namespace ss {
 
 namespace {
 
-std::string trim(const std::string& s)
-{
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos)
-        return {};
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
+std::string trim(const std::string& s) { return trimBlanks(s); }
 
 std::string readFirstLine(const std::string& path)
 {

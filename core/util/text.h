@@ -19,4 +19,14 @@ inline std::string withThousands(int64_t n)
     return s;
 }
 
+// s without leading and trailing blanks (space, tab, CR, LF).
+inline std::string trimBlanks(const std::string& s)
+{
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos)
+        return {};
+    const auto e = s.find_last_not_of(" \t\r\n");
+    return s.substr(b, e - b + 1);
+}
+
 } // namespace ss

@@ -43,6 +43,7 @@ int cmdDataset(const QStringList& args);  // cmd_dataset.cpp
 int cmdImport(const QStringList& args);   // cmd_import.cpp
 int cmdTrain(const QStringList& args);    // cmd_train.cpp
 int cmdListen(const QStringList& args);   // cmd_listen.cpp
+int cmdEnroll(const QStringList& args);   // cmd_enroll.cpp
 int datasetStream(const QStringList& args); // cmd_listen.cpp: `dataset stream`
 
 } // namespace cli

@@ -77,7 +77,8 @@ int cmdTrain(const QStringList& args)
     p.addOption({"patience", "Stop after N epochs without a better validation accuracy and keep the best epoch\n"
                              "(default 0 = off; 3 with --init).", "N"});
     p.addOption({"leave-out", "Leave-one-family-out: drop the clips of family:NAME or voice:NAME (speakers.tsv of a\n"
-                              "'dataset synth' tree) from every split, so the model never hears them.", "SPEC"});
+                              "'dataset synth' tree) from every split, so the model never hears them. With --init and --mix it applies\n"
+                              "to the --mix corpus.", "SPEC"});
     p.addOption({"verify-engines", "Engines that evaluate the exported file on the test split ('none' to skip).", "LIST",
                  "dense,sparse-dense,sparse-sparse"});
     p.addOption({"f32", "Store weights as F32 (default: F16 weights, U8 masks, F32 for the rest)."});

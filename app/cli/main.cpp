@@ -24,6 +24,7 @@ const Command kCommands[] = {
     {"dataset", "Make data sets: 'dataset synth' writes a synthetic Speech Commands set with espeak-ng.", cli::cmdDataset},
     {"import", "Turn a PyTorch state dict (torch.save) of the GSC sparse CNN into a model; checks complementarity.", cli::cmdImport},
     {"listen", "Recognise keywords live in a WAV file or from a microphone through engines side by side; score a stream.", cli::cmdListen},
+    {"enroll", "Record a speaker's takes of every keyword (or read a folder of them) for personalising a model.", cli::cmdEnroll},
     {"train", "Train the GSC network (dense, sparse or complementary) with libtorch and write a model.", cli::cmdTrain},
 };
 

@@ -831,12 +831,13 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
     if (!opened)
         return opened.error();
     GscDataset& ds = *opened;
-    if (!o.leave_out.empty()) {
-        auto left_out = selectSynthSpeakers(o.data_dir, o.leave_out);
+    // Leave-one-family-out: the speakers of `spec` in the synth tree `dir` leave `d`. Their word clips
+    // go; silence stays (it is noise, spoken by nobody), but in proportion.
+    auto leaveOut = [&](GscDataset& d, const std::string& dir) -> Status {
+        auto left_out = selectSynthSpeakers(dir, o.leave_out);
         if (!left_out)
             return left_out.error();
-        // Their word clips go; silence stays (it is noise, spoken by nobody), but in proportion.
-        for (auto* part : {&ds.train, &ds.validation, &ds.test}) {
+        for (auto* part : {&d.train, &d.validation, &d.test}) {
             const size_t words_before = size_t(std::count_if(part->begin(), part->end(), [](const GscClip& c) { return !c.silence; }));
             std::erase_if(*part, [&](const GscClip& c) { return !c.silence && left_out->count(c.speaker); });
             const size_t words_after = size_t(std::count_if(part->begin(), part->end(), [](const GscClip& c) { return !c.silence; }));
@@ -845,7 +846,13 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
                                                : 0;
             std::erase_if(*part, [&](const GscClip& c) { return c.silence && (silence_keep == 0 || silence_keep-- == 0); });
         }
-    }
+        return Status::ok();
+    };
+    // With --init and --mix, --leave-out applies to the base corpus (the enrollment is no synth tree).
+    const bool leave_out_base = init_model && !o.mix_dir.empty();
+    if (!o.leave_out.empty() && !leave_out_base)
+        if (auto st = leaveOut(ds, o.data_dir); !st)
+            return st.error();
     std::vector<GscClip> train = ds.train;
     int mixed_items = 0;
     if (!o.mix_dir.empty()) {
@@ -854,6 +861,9 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
         auto base = openGsc(o.mix_dir, *preset, init_model->classes);
         if (!base)
             return base.error();
+        if (!o.leave_out.empty())
+            if (auto st = leaveOut(*base, o.mix_dir); !st)
+                return st.error();
         std::vector<GscClip> pool = base->train;
         SplitMix64 rng(itemSeed(o.seed, 0xFFFFFFFEull, 11));
         const size_t want = std::min(pool.size(), size_t(std::lround(o.mix_ratio * double(train.size()))));
@@ -1528,6 +1538,9 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
             auto base = openGsc(o.mix_dir, *preset, init_model->classes);
             if (!base)
                 return base.error();
+            if (!o.leave_out.empty())
+                if (auto st = leaveOut(*base, o.mix_dir); !st)
+                    return st.error();
             if (!base->test.empty()) {
                 if (auto st = score(*init_model, *base, &before); !st)
                     return st.error();

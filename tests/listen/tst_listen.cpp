@@ -2,7 +2,10 @@
 // words of a stream played into a virtual microphone recognised, and bad input refused.
 #include "common/cli_run.h"
 
+#include "audio/wav.h"
+
 #include <QDir>
+#include <QFileInfo>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -57,6 +60,59 @@ QByteArray show(const QStringList& args, const CliRun& r)
     return "sparsescope-cli " + args.join(' ').toUtf8() + " -> exit " + QByteArray::number(r.exit) + "\nstderr: " + r.err.toUtf8() +
            "\nstdout: " + r.out.left(3000).toUtf8();
 }
+
+// A private PulseAudio server (its own XDG_RUNTIME_DIR) with a null sink `virt` whose monitor is
+// remapped into the source `virtmic`, the virtual microphone that paplay -d virt feeds. The server
+// daemonises: it is stopped when this goes out of scope, whatever happened.
+class PulseServer {
+public:
+    PulseServer()
+    {
+        env_ = QProcessEnvironment::systemEnvironment();
+        env_.insert("XDG_RUNTIME_DIR", runtime_.path());
+        env_.remove("PULSE_SERVER");
+    }
+    ~PulseServer()
+    {
+        tool("pulseaudio", {"--kill"});
+        // --kill returns before the daemon has gone; wait so that its runtime folder can be removed.
+        for (int i = 0; i < 50 && tool("pulseaudio", {"--check"}) == 0; ++i)
+            QThread::msleep(100);
+    }
+    static QString missing()
+    {
+        for (const char* p : {"pulseaudio", "pactl", "paplay"})
+            if (QStandardPaths::findExecutable(p).isEmpty())
+                return QString(p) + " is not installed (make deps)";
+        return {};
+    }
+    // Starts the server and the virtual microphone; false if any step failed.
+    bool start()
+    {
+        return runtime_.isValid() &&
+               tool("pulseaudio", {"-D", "--exit-idle-time=-1", "-n", "--load=module-native-protocol-unix", "--load=module-null-sink sink_name=virt"}) == 0 &&
+               // Qt 6.4 lists no monitor sources: remap the sink's monitor into a source.
+               tool("pactl", {"load-module", "module-remap-source", "master=virt.monitor", "source_name=virtmic"}) == 0 &&
+               tool("pactl", {"set-default-source", "virtmic"}) == 0;
+    }
+    int tool(const QString& program, const QStringList& args, int timeout_ms = 20000) const
+    {
+        QProcess p;
+        p.setProcessEnvironment(env_);
+        p.start(program, args);
+        if (!p.waitForFinished(timeout_ms)) {
+            p.kill();
+            p.waitForFinished();
+            return -1;
+        }
+        return p.exitCode();
+    }
+    const QProcessEnvironment& env() const { return env_; }
+
+private:
+    QTemporaryDir runtime_;
+    QProcessEnvironment env_;
+};
 
 } // namespace
 
@@ -203,6 +259,12 @@ private slots:
         QTest::newRow("realtime device") << QStringList{"listen", m, "--device", "x", "--realtime"} << "--realtime";
         QTest::newRow("others without truth") << QStringList{"listen", m, "--wav", SS_SOURCE_DIR "/resources/audio/yes.wav", "--others", "o.csv"}
                                               << "--others needs --truth";
+        QTest::newRow("enroll without -o") << QStringList{"enroll", m, "--from", "/tmp"} << "-o DIR";
+        QTest::newRow("enroll two sources") << QStringList{"enroll", m, "-o", "/tmp/e", "--from", "/tmp", "--device", "d"} << "exactly one of --from";
+        QTest::newRow("enroll missing takes") << QStringList{"enroll", m, "-o", "/tmp/e", "--from", "/nonexistent/t"} << "/nonexistent/t";
+        QTest::newRow("enroll takes 0") << QStringList{"enroll", m, "-o", "/tmp/e", "--from", "/tmp", "--takes", "0"} << "--takes";
+        QTest::newRow("enroll unknown word") << QStringList{"enroll", m, "-o", "/tmp/e", "--device", "x", "--words", "yes,banana"}
+                                             << "'banana' is not one of the model's keywords";
         QTest::newRow("stream without data") << QStringList{"dataset", "stream", "-o", "x.wav", "--truth", "x.csv"} << "--data DIR";
         QTest::newRow("stream bad folder") << QStringList{"dataset", "stream", "--data", "/nonexistent", "-o", "/tmp/x.wav", "--truth", "/tmp/x.csv"}
                                            << "/nonexistent";
@@ -279,33 +341,18 @@ private slots:
     // sentence, the summary of what was heard, exit 1.
     void deviceLost()
     {
-        if (QStandardPaths::findExecutable("pulseaudio").isEmpty())
-            QSKIP("pulseaudio is not installed (make deps)");
-        QTemporaryDir runtime;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert("XDG_RUNTIME_DIR", runtime.path());
-        env.remove("PULSE_SERVER");
-        auto tool = [&](const QString& program, const QStringList& args) {
-            QProcess p;
-            p.setProcessEnvironment(env);
-            p.start(program, args);
-            return p.waitForFinished(20000) ? p.exitCode() : -1;
-        };
-        struct Stop {
-            std::function<void()> f;
-            ~Stop() { f(); }
-        } stop{[&] { tool("pulseaudio", {"--kill"}); }};
-        QCOMPARE(tool("pulseaudio", {"-D", "--exit-idle-time=-1", "-n", "--load=module-native-protocol-unix",
-                                     "--load=module-null-sink sink_name=virt"}),
-                 0);
-        QCOMPARE(tool("pactl", {"load-module", "module-remap-source", "master=virt.monitor", "source_name=virtmic"}), 0);
+        if (const QString why = PulseServer::missing(); !why.isEmpty())
+            QSKIP(qPrintable(why));
+        PulseServer pulse;
+        QVERIFY(pulse.start());
+        const auto& env = pulse.env();
         QProcess listen;
         listen.setProcessEnvironment(env);
         listen.start(QStringLiteral(SS_CLI_PATH), {"listen", m_model, "--device", "virtmic", "--seconds", "60", "--engines", "sparse-sparse"});
         QByteArray err;
         QTRY_VERIFY_WITH_TIMEOUT((err += listen.readAllStandardError()).contains("Listening to"), 20000);
         QTest::qWait(1500);
-        QCOMPARE(tool("pulseaudio", {"--kill"}), 0);
+        QCOMPARE(pulse.tool("pulseaudio", {"--kill"}), 0);
         QVERIFY(listen.waitForFinished(20000));
         err += listen.readAllStandardError();
         const QString out = QString::fromUtf8(listen.readAllStandardOutput());
@@ -337,35 +384,11 @@ private slots:
     {
         if (!m_have_data)
             QSKIP("espeak-ng is not installed (make deps)");
-        if (QStandardPaths::findExecutable("pulseaudio").isEmpty() || QStandardPaths::findExecutable("paplay").isEmpty())
-            QSKIP("pulseaudio / paplay are not installed (make deps)");
-        QTemporaryDir runtime;
-        QVERIFY(runtime.isValid());
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert("XDG_RUNTIME_DIR", runtime.path());
-        env.remove("PULSE_SERVER");
-        auto tool = [&](const QString& program, const QStringList& args, int timeout_ms = 20000) {
-            QProcess p;
-            p.setProcessEnvironment(env);
-            p.start(program, args);
-            if (!p.waitForFinished(timeout_ms)) {
-                p.kill();
-                p.waitForFinished();
-                return -1;
-            }
-            return p.exitCode();
-        };
-        // The server daemonises (-D): whatever happens below, stop it at the end.
-        struct Stop {
-            std::function<void()> f;
-            ~Stop() { f(); }
-        } stop{[&] { tool("pulseaudio", {"--kill"}); }};
-        QCOMPARE(tool("pulseaudio", {"-D", "--exit-idle-time=-1", "-n", "--load=module-native-protocol-unix",
-                                     "--load=module-null-sink sink_name=virt"}),
-                 0);
-        // Qt 6.4 lists no monitor sources: remap the sink's monitor into a source and make it the default.
-        QCOMPARE(tool("pactl", {"load-module", "module-remap-source", "master=virt.monitor", "source_name=virtmic"}), 0);
-        QCOMPARE(tool("pactl", {"set-default-source", "virtmic"}), 0);
+        if (const QString why = PulseServer::missing(); !why.isEmpty())
+            QSKIP(qPrintable(why));
+        PulseServer pulse;
+        QVERIFY(pulse.start());
+        const auto& env = pulse.env();
 
         QStringList args = {"dataset", "stream", "--data", path("synth"), "--split", "test", "-o", path("p.wav"), "--truth", path("p.csv"),
                             "--minutes", "0.5", "--seed", "8"};
@@ -421,6 +444,89 @@ private slots:
         QVERIFY2(best >= int(std::ceil(0.6 * truth.size())) && dets.size() <= truth.size() + 3,
                  qPrintable(QString("%1 of %2 keywords recognised through the virtual microphone; %3 detections")
                                 .arg(best).arg(truth.size()).arg(dets.size())));
+    }
+
+    // enroll --from: a folder of takes (here a synthetic set) becomes an enrollment the reader and
+    // eval load; too few takes per keyword and an existing folder are refused.
+    void enrollFromFolder()
+    {
+        if (!m_have_data)
+            QSKIP("espeak-ng is not installed (make deps)");
+        QStringList args = {"enroll", m_model, "--from", path("synth"), "-o", path("enr"), "--takes", "1", "--others", "2", "--speaker", "syn"};
+        CliRun r = sstest::runCli(args);
+        QVERIFY2(r.exit == 0 && r.out.startsWith("Enrolled ") && r.out.contains("train --init"), show(args, r).constData());
+        QVERIFY(QFile::exists(path("enr/yes/syn_nohash_0.wav")) && QFile::exists(path("enr/enrollment.json")));
+        const QJsonObject manifest = QJsonDocument::fromJson([&] {
+                                         QFile f(path("enr/enrollment.json"));
+                                         return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+                                     }()).object();
+        QCOMPARE(manifest["speaker"].toString(), QString("syn"));
+        QCOMPARE(manifest["train_takes"].toInt(), 1);
+        args = {"eval", m_model, "--data", path("enr"), "--split", "test", "--engines", "sparse-sparse,dense", "--json", path("enr.json")};
+        r = sstest::runCli(args);
+        QVERIFY2(r.exit == 0 && r.out.contains("keyword recall"), show(args, r).constData());
+        // The same folder again: refused, untouched.
+        args = {"enroll", m_model, "--from", path("synth"), "-o", path("enr"), "--takes", "1"};
+        r = sstest::runCli(args);
+        QVERIFY2(r.exit == 2 && r.err.contains("already exists"), show(args, r).constData());
+        // More takes asked for training than there are.
+        args = {"enroll", m_model, "--from", path("synth"), "-o", path("enr2"), "--takes", "100"};
+        r = sstest::runCli(args);
+        QVERIFY2(r.exit == 2 && r.err.contains("too few for: yes") && !QFileInfo::exists(path("enr2")), show(args, r).constData());
+    }
+
+    // enroll --device through the virtual microphone: prompts on the terminal, every take recorded
+    // and trimmed, the folder written and readable.
+    void enrollThroughPulseAudio()
+    {
+        if (!m_have_data)
+            QSKIP("espeak-ng is not installed (make deps)");
+        if (const QString why = PulseServer::missing(); !why.isEmpty())
+            QSKIP(qPrintable(why));
+        // Continuous speech (clips back to back), so that every take hears a word.
+        std::vector<float> speech;
+        QStringList clips;
+        for (const char* word : {"yes", "no"})
+            for (const QString& name : QDir(path(QString("synth/") + word)).entryList({"*.wav"}))
+                clips.push_back(path(QString("synth/") + word + "/" + name));
+        for (const QString& clip : clips.mid(0, 40)) {
+            auto c = ss::readWav(clip.toStdString());
+            QVERIFY(c.isOk());
+            speech.insert(speech.end(), c->samples.begin(), c->samples.end());
+        }
+        QVERIFY(speech.size() >= 30 * 16000);
+        QVERIFY(ss::writeWav(path("speech.wav").toStdString(), speech, 16000).isOk());
+        PulseServer pulse;
+        QVERIFY(pulse.start());
+        QProcess enroll;
+        enroll.setProcessEnvironment(pulse.env());
+        enroll.start(QStringLiteral(SS_CLI_PATH), {"enroll", m_model, "--device", "virtmic", "-o", path("mic"), "--words", "yes,no", "--takes", "1",
+                                                   "--held-back", "1", "--others", "1", "--others-held-back", "0", "--take-seconds", "1.5",
+                                                   "--background-seconds", "1", "--countdown", "0.2"});
+        QVERIFY(enroll.waitForStarted());
+        QByteArray said;
+        QTRY_VERIFY_WITH_TIMEOUT((said += enroll.readAllStandardError()).contains("Enrolling on"), 20000);
+        QProcess play;
+        play.setProcessEnvironment(pulse.env());
+        play.start("paplay", {"-d", "virt", path("speech.wav")});
+        const bool finished = enroll.waitForFinished(60000);
+        play.kill();
+        play.waitForFinished();
+        said += enroll.readAllStandardError();
+        const QString out = QString::fromUtf8(enroll.readAllStandardOutput());
+        QVERIFY2(finished && enroll.exitCode() == 0, said.constData());
+        for (const char* prompt : {"Stay quiet for 1.0 s", "Say 'yes' (take 1 of 2)", "Say 'yes' (take 2 of 2)", "Say 'no' (take 2 of 2)",
+                                   "Say any other word (not a keyword) (take 1 of 1)", "heard: word"})
+            QVERIFY2(said.contains(prompt), said.constData());
+        QVERIFY2(out.startsWith("Enrolled 5 takes of 3 words (3 train, 0 validation, 2 test)"), qPrintable(out));
+        for (const char* f : {"mic/yes/me_nohash_0.wav", "mic/yes/me_nohash_1.wav", "mic/no/me_nohash_1.wav", "mic/other/me_nohash_0.wav",
+                              "mic/_background_noise_/room.wav"})
+            QVERIFY2(QFile::exists(path(f)), f);
+        ss::WavInfo info;
+        QVERIFY(ss::readWav(path("mic/no/me_nohash_0.wav").toStdString(), &info).isOk() && info.frames == 16000);
+        const QStringList args = {"eval", m_model, "--data", path("mic"), "--split", "test", "--engines", "sparse-sparse"};
+        const CliRun r = sstest::runCli(args);
+        QVERIFY2(r.exit == 0, show(args, r).constData());
     }
 };
 

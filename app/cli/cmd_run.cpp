@@ -13,6 +13,7 @@
 #include "model/model_io.h"
 #include "model/npy.h"
 #include "report/report.h"
+#include "util/output_file.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -105,6 +106,11 @@ bool checkOutputPath(const QCommandLineParser& p, const char* option, int* exit)
         *exit = fail(std::string("--") + option + ": the folder '" + fi.absolutePath().toStdString() + "' does not exist.");
         return false;
     }
+    // Also a device/FIFO at the path, or a folder without write permission: refused before the run.
+    if (auto s = ss::checkOutputTarget(p.value(option).toStdString()); !s) {
+        *exit = fail(std::string("--") + option + ": " + s.message());
+        return false;
+    }
     return true;
 }
 
@@ -133,9 +139,15 @@ int cmdInfer(const QStringList& args)
     if (!x)
         return fail(x.error());
     const std::string name = p.value("engine").toStdString();
-    auto engine = ss::createEngine(name);
+    auto names = ss::parseEngineList(name);
+    if (!names)
+        return fail(names.error());
+    if (names->size() != 1)
+        return fail("infer runs one engine but --engine '" + name + "' names " + std::to_string(names->size()) +
+                    "; pick one, or compare engines with bench or eval.");
+    auto engine = ss::createEngine(names->front());
     if (!engine)
-        return fail(ss::parseEngineList(name).error());
+        return fail("Engine '" + names->front() + "' cannot be created in this build.", RuntimeFailure);
     ss::EngineOptions opt;
     opt.threads = threads;
     if (auto s = engine->prepare(*model, opt); !s)
@@ -145,7 +157,7 @@ int cmdInfer(const QStringList& args)
     if (auto s = engine->infer(x->data(), 1, logits.data()); !s)
         return fail(s.error());
     const int best = int(std::max_element(logits.begin(), logits.end()) - logits.begin());
-    nlohmann::json j = {{"input", input_path}, {"engine", name}, {"class_index", best},
+    nlohmann::json j = {{"input", input_path}, {"engine", names->front()}, {"class_index", best},
                         {"class", best < int(model->classes.size()) ? model->classes[size_t(best)] : std::to_string(best)},
                         {"logits", logits}, {"classes", model->classes}, {"model_trained", model->trained()}};
     std::cout << j.dump(2) << "\n";

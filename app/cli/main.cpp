@@ -4,7 +4,14 @@
 
 #include <QCoreApplication>
 
+#include <nlohmann/json.hpp>
+
 #include <iostream>
+#include <ios>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <variant>
 
 namespace {
 
@@ -39,6 +46,44 @@ void usage(std::ostream& os)
           "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad input.\n";
 }
 
+// Parser and library messages may quote the bytes they choked on: keep them printable and short.
+std::string printable(const char* what)
+{
+    std::string out;
+    for (const char* p = what; p && *p && out.size() < 200; ++p)
+        out += (static_cast<unsigned char>(*p) >= 32 && static_cast<unsigned char>(*p) < 127) ? *p : '?';
+    while (!out.empty() && (out.back() == '.' || out.back() == ' '))
+        out.pop_back();
+    return out.empty() ? std::string("no detail") : out;
+}
+
+// The one exception boundary of every command: core reports errors as values, but the standard
+// library and parsers can still throw (bad_alloc, a stray stoi, a json type error). Whatever
+// escapes a command becomes one sentence and an exit code, never an abort.
+int runCommand(const Command& c, const QStringList& sub)
+{
+    const std::string name = c.name;
+    try {
+        return c.run(sub);
+    } catch (const std::bad_alloc&) {
+        return cli::fail("'" + name + "' ran out of memory; the input asks for more than this machine can give.",
+                         cli::RuntimeFailure);
+    } catch (const nlohmann::json::exception& e) {
+        return cli::fail("'" + name + "' met malformed JSON in its input (" + printable(e.what()) + ").", cli::BadUsage);
+    } catch (const std::ios_base::failure& e) {
+        return cli::fail("'" + name + "' could not read or write a file (" + printable(e.what()) + ").", cli::BadUsage);
+    } catch (const std::logic_error& e) { // invalid_argument, out_of_range, length_error: values out of bounds
+        return cli::fail("'" + name + "' refused a value in its input (" + printable(e.what()) + ").", cli::BadUsage);
+    } catch (const std::bad_variant_access& e) {
+        return cli::fail("'" + name + "' stopped on an internal error (" + printable(e.what()) + "); please report it.",
+                         cli::RuntimeFailure);
+    } catch (const std::exception& e) {
+        return cli::fail("'" + name + "' failed (" + printable(e.what()) + ").", cli::RuntimeFailure);
+    } catch (...) {
+        return cli::fail("'" + name + "' stopped on an unknown internal error; please report it.", cli::RuntimeFailure);
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -61,7 +106,7 @@ int main(int argc, char** argv)
             QStringList sub = args.mid(1);
             sub[0] = QString("sparsescope-cli ") + c.name;
             cli::installCancelHandler();
-            return c.run(sub);
+            return runCommand(c, sub);
         }
     std::cerr << "sparsescope-cli: unknown command '" << args[1].toStdString() << "' (see --help).\n";
     return cli::BadUsage;

@@ -120,6 +120,19 @@ Status checkAudioSettings(const AudioSettings& s)
     if (!s.center && clipSamples(s) < size_t(s.n_fft))
         return badInput("A clip of " + std::to_string(clipSamples(s)) + " samples is shorter than one uncentred FFT frame of " +
                         std::to_string(s.n_fft) + " samples.");
+    // Resource limits, from the settings alone and before anything is allocated: the features of
+    // one clip, and the FFT work for them (a clip of an hour with hop 1 would want terabytes).
+    const int64_t n = int64_t(clipSamples(s)), n_fft = s.n_fft, hop = s.hop_length;
+    const int64_t frames = s.center ? 1 + (n + 2 * (n_fft / 2) - n_fft) / hop : 1 + (n - n_fft) / hop;
+    constexpr int64_t kMaxFeatures = int64_t(1) << 24;   // 64 MiB of float32 per clip
+    constexpr int64_t kMaxFftSamples = int64_t(1) << 31; // frames x n_fft: seconds of work per clip
+    if (frames * s.n_mels > kMaxFeatures)
+        return badInput("The audio settings give " + std::to_string(frames) + " frames x " + std::to_string(s.n_mels) +
+                        " mel bands = " + std::to_string(frames * s.n_mels) + " features per clip, more than the " +
+                        std::to_string(kMaxFeatures) + " SparseScope allows.");
+    if (frames * n_fft > kMaxFftSamples)
+        return badInput("The audio settings give " + std::to_string(frames) + " FFT frames of " + std::to_string(n_fft) +
+                        " samples per clip, more than the " + std::to_string(kMaxFftSamples) + " samples of FFT work SparseScope allows.");
     return Status::ok();
 }
 

@@ -1,6 +1,8 @@
 // libsndfile-based audio I/O and a Kaiser-windowed-sinc polyphase resampler (see wav.h).
 #include "audio/wav.h"
 
+#include "util/output_file.h"
+
 #include <sndfile.h>
 
 #include <algorithm>
@@ -80,6 +82,9 @@ Result<SndfileHandle> openForReading(const std::string& path, SF_INFO* sfi)
         return badInput("'" + path + "' does not exist.", path);
     if (fs::is_directory(st))
         return badInput("'" + path + "' is a folder, not an audio file.", path);
+    // A FIFO would block the open, a device would stream forever: only regular files are clips.
+    if (!fs::is_regular_file(st))
+        return badInput("'" + path + "' is not a regular file, so it is not read as an audio file.", path);
     *sfi = SF_INFO{};
     SNDFILE* f = sf_open(path.c_str(), SFM_READ, sfi);
     if (!f)
@@ -89,6 +94,14 @@ Result<SndfileHandle> openForReading(const std::string& path, SF_INFO* sfi)
     if (sfi->channels <= 0 || sfi->samplerate <= 0)
         return badInput("'" + path + "' has an invalid header (" + std::to_string(sfi->channels) + " channels at " +
                             std::to_string(sfi->samplerate) + " Hz).",
+                        path);
+    // 1 Hz or 2e9 Hz would make the resampler run for minutes or ask for gigabytes.
+    if (sfi->samplerate < kMinSampleRate || sfi->samplerate > kMaxWavSampleRate)
+        return badInput("'" + path + "' declares a sample rate of " + std::to_string(sfi->samplerate) + " Hz; SparseScope reads " +
+                            std::to_string(kMinSampleRate) + " to " + std::to_string(kMaxWavSampleRate) + " Hz audio.",
+                        path);
+    if (sfi->channels > 256)
+        return badInput("'" + path + "' declares " + std::to_string(sfi->channels) + " channels; SparseScope reads at most 256.",
                         path);
     return handle;
 }
@@ -151,6 +164,8 @@ Result<AudioClip> readFrames(const std::string& path, int64_t first_frame, int64
     }
     if (sf_error(f) != SF_ERR_NO_ERROR)
         return badInput("Reading '" + path + "' failed: " + reasonText(sf_strerror(f)) + ".", path);
+    if (first_frame == 0 && clip.samples.empty())
+        return badInput("'" + path + "' holds no samples (a header only).", path);
     return clip;
 }
 
@@ -288,10 +303,9 @@ Status writeWav(const std::string& path, const std::vector<float>& samples, int 
     sfi.samplerate = rate;
     sfi.channels = 1;
     sfi.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-    const fs::path parent = fs::path(path).parent_path();
     std::error_code ec;
-    if (!parent.empty() && !fs::is_directory(parent, ec))
-        return badInput("Cannot write '" + path + "': the folder '" + parent.string() + "' does not exist.", path);
+    if (Status s = checkOutputTarget(path); !s)
+        return s;
     SNDFILE* f = sf_open(tmp.c_str(), SFM_WRITE, &sfi);
     if (!f)
         return badInput("Cannot write '" + path + "': " + reasonText(sf_strerror(nullptr)) + ".", path);
@@ -371,6 +385,9 @@ Status checkClipSettings(const AudioSettings& settings)
     constexpr double kMaxClipSeconds = 3600.0; // a model input longer than an hour is a typo
     if (settings.sample_rate <= 0)
         return badInput("The audio sample rate " + std::to_string(settings.sample_rate) + " Hz is not positive.");
+    if (settings.sample_rate < kMinSampleRate || settings.sample_rate > kMaxModelSampleRate)
+        return badInput("The audio sample rate " + std::to_string(settings.sample_rate) + " Hz is not between " +
+                        std::to_string(kMinSampleRate) + " and " + std::to_string(kMaxModelSampleRate) + " Hz.");
     if (!(settings.clip_seconds > 0.0) || settings.clip_seconds > kMaxClipSeconds) {
         char secs[32];
         std::snprintf(secs, sizeof(secs), "%g", settings.clip_seconds);
@@ -383,10 +400,21 @@ Result<std::vector<float>> loadClip16k(const std::string& path, const AudioSetti
 {
     if (Status s = checkClipSettings(settings); !s)
         return s.error();
-    auto clip = readWav(path, info);
+    WavInfo header;
+    auto probed = probeWav(path);
+    if (!probed)
+        return probed.error();
+    header = *probed;
+    // Read only what the clip needs: the output samples [0, n) depend on input samples up to
+    // n * from / to plus the filter's half width, so a long file costs no more than a short one.
+    const int64_t n = int64_t(clipSamples(settings));
+    const int64_t from = header.sample_rate, to = settings.sample_rate;
+    const int64_t half_width = from == to ? 0 : int64_t(std::ceil(SincKernel(int(from), int(to)).half_width)) + 2;
+    const int64_t frames = (n * from + to - 1) / to + half_width + 1;
+    auto clip = readWavRange(path, 0, frames, info);
     if (!clip)
         return clip.error();
-    return fitLength(resample(clip->samples, clip->sample_rate, settings.sample_rate), clipSamples(settings));
+    return fitLength(resample(clip->samples, clip->sample_rate, settings.sample_rate), size_t(n));
 }
 
 } // namespace ss

@@ -13,6 +13,9 @@
 
 namespace ss {
 
+// Sample rates an audio file may declare (kMinSampleRate, in model.h, is the lower bound).
+constexpr int kMaxWavSampleRate = 384000;
+
 struct AudioClip {
     int sample_rate = 0;
     std::vector<float> samples; // mono
@@ -68,7 +71,7 @@ std::vector<float> fitLength(const std::vector<float>& x, size_t n);
 // Number of samples of one clip under these settings: round(clip_seconds * sample_rate).
 size_t clipSamples(const AudioSettings& settings);
 
-// Refuses a sample rate <= 0 or a clip length outside (0, 3600] s with one sentence: the part of
+// Refuses a sample rate outside [1000, 192000] Hz or a clip length outside (0, 3600] s with one sentence: the part of
 // AudioSettings that reading clips needs (checkAudioSettings in melspec.h checks the rest).
 Status checkClipSettings(const AudioSettings& settings);
 

@@ -395,10 +395,13 @@ Status PipelineEngine::infer(const float* input, int batch, float* logits)
         return runtimeError("The engine was not prepared.");
     if (batch <= 0)
         return badInput("The batch size must be at least 1.");
-    const int per_pass = itemsPerPass(pool_->threads()) > 0 ? std::min(batch, itemsPerPass(pool_->threads())) : batch;
+    int per_pass = itemsPerPass(pool_->threads()) > 0 ? std::min(batch, itemsPerPass(pool_->threads())) : batch;
     size_t need = size_t(input_.size());
     for (const auto& s : steps_)
         need = std::max({need, size_t(s->in.size()), size_t(s->out.size())});
+    // A big batch runs in passes whose activations stay within the per-item limit the loader
+    // enforces (1 GiB per buffer): memory is bounded whatever --batch asks for.
+    per_pass = std::max(1, std::min(per_pass, int(size_t(kMaxValuesPerItem) / need)));
     need *= size_t(per_pass);
     if (buf_a_.size() < need) {
         buf_a_.resize(need);

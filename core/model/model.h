@@ -11,6 +11,17 @@
 
 namespace ss {
 
+// Limits every model is checked against when it is loaded, before anything is allocated: far
+// beyond any keyword-spotting network, far below a machine's memory (docs/model-format.md).
+constexpr int64_t kMaxExtent = 65536;                      // channels, height, width, kernel, stride, padding
+constexpr int64_t kMaxUnits = int64_t(1) << 28;           // features, k, classes
+constexpr int64_t kMaxValuesPerItem = int64_t(1) << 28;   // activations of one item at any layer (1 GiB of float32)
+constexpr int64_t kMaxWeightsPerLayer = int64_t(1) << 28; // fan-in x outputs of one layer
+constexpr double kMaxBoostStrength = 20.0;                // exp(+-20) keeps every boost factor a normal float
+constexpr int kMinSampleRate = 1000;                      // Hz; audio files and models alike
+constexpr int kMaxModelSampleRate = 192000;               // Hz, a model's front end
+constexpr double kMaxModelClipSeconds = 10.0;             // a model's input window
+
 enum class LayerKind { Conv2d, Linear, MaxPool2d, BatchNorm, ReLU, KWinners, KWinners2d, Flatten, LogSoftmax };
 
 const char* layerKindName(LayerKind k);          // "Conv2d", ...

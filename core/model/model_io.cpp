@@ -1,16 +1,21 @@
 // safetensors reading/writing and the SparseScope architecture header (docs/model-format.md).
 #include "model/model_io.h"
 
+#include "audio/melspec.h"
 #include "sparsity/complementary.h"
+#include "util/json_depth.h"
+#include "util/output_file.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <string_view>
 
 #include <unistd.h>
 
@@ -79,9 +84,12 @@ Result<SafeTensors> parseSafeTensors(const std::vector<uint8_t>& bytes, const st
     if (hlen > kMaxHeader || hlen > bytes.size() - 8)
         return badInput("'" + where + "' is not a safetensors file: its header claims " + std::to_string(hlen) +
                             " bytes but the file has " + std::to_string(bytes.size() - 8) + " after the length field.", where);
+    const std::string_view header_text(reinterpret_cast<const char*>(bytes.data()) + 8, size_t(hlen));
+    if (Status s = checkJsonDepth(header_text, "'" + where + "': the safetensors header", where); !s)
+        return s.error();
     json header;
     try {
-        header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + int64_t(hlen));
+        header = json::parse(header_text);
     } catch (const std::exception& e) {
         return badInput("'" + where + "' has a safetensors header that is not valid JSON (" + printable(e.what()) + ").", where);
     }
@@ -252,111 +260,240 @@ json layerToJson(const Layer& L)
     return j;
 }
 
-template <class T>
-Status need(const json& j, const char* key, T* out, const std::string& layer)
-{
-    if (!j.contains(key))
-        return badInput("Layer '" + layer + "' in the architecture lacks '" + key + "'.", layer);
-    try {
-        *out = j.at(key).get<T>();
-    } catch (const std::exception&) {
-        return badInput("Layer '" + layer + "': '" + key + "' has the wrong type.", layer);
-    }
-    return Status::ok();
-}
-template <class T>
-void opt(const json& j, const char* key, T* out)
-{
-    if (j.contains(key) && !j.at(key).is_null())
-        *out = j.at(key).get<T>();
-}
-
-#define SS_TRY(expr)                                                                                             \
+#define SS_RETURN_IF_ERROR(expr)                                                                                 \
     do {                                                                                                         \
         Status s_ = (expr);                                                                                      \
         if (!s_) return s_.error();                                                                              \
     } while (0)
+#define SS_TRY(expr) SS_RETURN_IF_ERROR(expr)
 
-Result<Layer> layerFromJson(const json& j, int index)
+std::string num(double v)
+{
+    char b[32];
+    std::snprintf(b, sizeof b, "%g", v);
+    return b;
+}
+
+// Keys and values quoted in sentences: printable and short.
+std::string printableKey(const std::string& s)
+{
+    std::string out;
+    for (char c : s) {
+        if (out.size() >= 40) {
+            out += "...";
+            break;
+        }
+        out += (static_cast<unsigned char>(c) >= 32 && static_cast<unsigned char>(c) < 127) ? c : '?';
+    }
+    return out;
+}
+
+// Reads one JSON object field by field: every key must be known, every integer whole and in range
+// before it is narrowed to int, every number finite and in range. Sentences name the owner
+// ("Layer 'cnn1' (Conv2d)", "The audio settings").
+class Fields {
+public:
+    Fields(const json& j, std::string owner, std::string where) : j_(j), owner_(std::move(owner)), where_(std::move(where)) {}
+
+    // Refuses keys outside `known`; `unimplemented` keys get "does not implement" instead.
+    Status onlyKnown(std::initializer_list<const char*> known) const
+    {
+        for (auto it = j_.begin(); it != j_.end(); ++it) {
+            bool ok = false;
+            for (const char* k : known)
+                ok = ok || it.key() == k;
+            if (!ok)
+                return badInput(owner_ + " has key '" + printableKey(it.key()) +
+                                    "', which SparseScope does not know; see docs/model-format.md.", where_);
+        }
+        return Status::ok();
+    }
+    bool has(const char* key) const { return j_.contains(key) && !j_.at(key).is_null(); }
+
+    Status integer(const char* key, int* out, int64_t lo, int64_t hi, bool required = false) const
+    {
+        if (!has(key))
+            return required ? missing(key) : Status::ok();
+        return wholeNumber(j_.at(key), key, out, lo, hi);
+    }
+    // An int, or [a, b] (PyTorch's pair form) for kernel sizes, strides and paddings.
+    Status pair(const char* key, int* a, int* b, int64_t lo, int64_t hi, bool required = false) const
+    {
+        if (!has(key))
+            return required ? missing(key) : Status::ok();
+        const json& v = j_.at(key);
+        if (v.is_array()) {
+            if (v.size() != 2)
+                return badInput(owner_ + ": '" + key + "' must be a whole number or a pair of them.", where_);
+            SS_RETURN_IF_ERROR(wholeNumber(v[0], key, a, lo, hi));
+            return wholeNumber(v[1], key, b, lo, hi);
+        }
+        SS_RETURN_IF_ERROR(wholeNumber(v, key, a, lo, hi));
+        *b = *a;
+        return Status::ok();
+    }
+    Status number(const char* key, double* out, double lo, double hi, bool required = false) const
+    {
+        if (!has(key))
+            return required ? missing(key) : Status::ok();
+        const json& v = j_.at(key);
+        if (!v.is_number())
+            return badInput(owner_ + ": '" + key + "' must be a number.", where_);
+        const double d = v.get<double>();
+        if (!std::isfinite(d) || d < lo || d > hi)
+            return badInput(owner_ + " has " + key + " " + num(d) + "; it must be between " + num(lo) + " and " + num(hi) + ".",
+                            where_);
+        *out = d;
+        return Status::ok();
+    }
+    Status boolean(const char* key, bool* out) const
+    {
+        if (!has(key))
+            return Status::ok();
+        if (!j_.at(key).is_boolean())
+            return badInput(owner_ + ": '" + key + "' must be true or false.", where_);
+        *out = j_.at(key).get<bool>();
+        return Status::ok();
+    }
+
+private:
+    const json& j_;
+    std::string owner_, where_;
+
+    Status missing(const char* key) const { return badInput(owner_ + " lacks '" + key + "'.", where_); }
+    Status wholeNumber(const json& v, const char* key, int* out, int64_t lo, int64_t hi) const
+    {
+        if (!v.is_number_integer())
+            return badInput(owner_ + ": '" + key + "' must be a whole number (found " + printableKey(v.dump()) + ").", where_);
+        // Compare before narrowing: 2^32 + 5 must not become 5.
+        const bool in_range = v.is_number_unsigned() ? v.get<uint64_t>() <= uint64_t(hi) && int64_t(v.get<uint64_t>()) >= lo
+                                                     : v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
+        if (!in_range)
+            return badInput(owner_ + " has " + key + " " + printableKey(v.dump()) + "; it must be between " +
+                                std::to_string(lo) + " and " + std::to_string(hi) + ".",
+                            where_);
+        *out = int(v.get<int64_t>());
+        return Status::ok();
+    }
+};
+
+Result<Layer> layerFromJson(const json& j, int index, const std::string& where)
 {
     Layer L;
-    std::string type;
-    if (!j.is_object() || !j.contains("type"))
-        return badInput("Layer " + std::to_string(index) + " in the architecture has no 'type'.");
-    L.name = j.value("name", std::string("layer") + std::to_string(index));
-    type = j["type"].get<std::string>();
+    if (!j.is_object() || !j.contains("type") || !j["type"].is_string())
+        return badInput("Layer " + std::to_string(index) + " in the architecture has no 'type'.", where);
+    L.name = std::string("layer") + std::to_string(index);
+    if (j.contains("name")) {
+        if (!j["name"].is_string() || j["name"].get<std::string>().empty())
+            return badInput("Layer " + std::to_string(index) + " in the architecture has a 'name' that is not a non-empty string.", where);
+        L.name = j["name"].get<std::string>();
+        if (L.name.size() > 200 || std::any_of(L.name.begin(), L.name.end(), [](char c) { return (unsigned char)c < 32 || c == 127; }))
+            return badInput("Layer " + std::to_string(index) + " has a name with control characters or over 200 bytes.", where);
+    }
+    const std::string type = j["type"].get<std::string>();
     if (!parseLayerKind(type, &L.kind))
-        return badInput("Layer '" + L.name + "' has unknown type '" + type +
+        return badInput("Layer '" + L.name + "' has unknown type '" + printableKey(type) +
                             "' (known: Conv2d, Linear, MaxPool2d, BatchNorm1d/2d, ReLU, KWinners, KWinners2d, Flatten, LogSoftmax).", L.name);
-    auto ks = [&](int* kh, int* kw) -> Status {
-        if (!j.contains("kernel_size"))
-            return badInput("Layer '" + L.name + "' lacks 'kernel_size'.", L.name);
-        const auto& k = j["kernel_size"];
-        if (k.is_array() && k.size() == 2) { *kh = k[0].get<int>(); *kw = k[1].get<int>(); }
-        else { *kh = *kw = k.get<int>(); }
-        return Status::ok();
+    const Fields f(j, "Layer '" + L.name + "' (" + type + ")", L.name);
+    auto notImplemented = [&](const std::string& what) {
+        return badInput("Layer '" + L.name + "' (" + type + ") uses " + what + ", which SparseScope does not implement.", L.name);
     };
     switch (L.kind) {
-    case LayerKind::Conv2d:
-        SS_TRY(need(j, "in_channels", &L.in_channels, L.name));
-        SS_TRY(need(j, "out_channels", &L.out_channels, L.name));
-        SS_TRY(ks(&L.kernel_h, &L.kernel_w));
-        opt(j, "stride", &L.stride);
-        opt(j, "padding", &L.padding);
-        opt(j, "weight_density", &L.weight_density);
-        opt(j, "group_size", &L.group_size);
-        break;
-    case LayerKind::Linear:
-        SS_TRY(need(j, "in_features", &L.in_features, L.name));
-        SS_TRY(need(j, "out_features", &L.out_features, L.name));
-        opt(j, "weight_density", &L.weight_density);
-        opt(j, "group_size", &L.group_size);
-        break;
-    case LayerKind::MaxPool2d: {
-        int kh = 2, kw = 2;
-        SS_TRY(ks(&kh, &kw));
-        if (kh != kw)
-            return badInput("Layer '" + L.name + "': only square max-pool kernels are supported.", L.name);
-        L.pool_kernel = kh;
-        L.pool_stride = kh;
-        opt(j, "stride", &L.pool_stride);
+    case LayerKind::Conv2d: {
+        SS_RETURN_IF_ERROR(f.onlyKnown({"name", "type", "in_channels", "out_channels", "kernel_size", "stride", "padding", "bias",
+                                        "weight_density", "group_size", "dilation", "groups"}));
+        SS_RETURN_IF_ERROR(f.integer("in_channels", &L.in_channels, 1, kMaxExtent, true));
+        SS_RETURN_IF_ERROR(f.integer("out_channels", &L.out_channels, 1, kMaxExtent, true));
+        SS_RETURN_IF_ERROR(f.pair("kernel_size", &L.kernel_h, &L.kernel_w, 1, kMaxExtent, true));
+        int sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1, groups = 1;
+        SS_RETURN_IF_ERROR(f.pair("stride", &sh, &sw, 1, kMaxExtent));
+        SS_RETURN_IF_ERROR(f.pair("padding", &ph, &pw, 0, kMaxExtent));
+        SS_RETURN_IF_ERROR(f.pair("dilation", &dh, &dw, 1, kMaxExtent));
+        SS_RETURN_IF_ERROR(f.integer("groups", &groups, 1, kMaxExtent));
+        if (sh != sw)
+            return notImplemented("different strides along height and width");
+        if (ph != pw)
+            return notImplemented("different paddings along height and width");
+        if (dh != 1 || dw != 1)
+            return notImplemented("dilation " + std::to_string(std::max(dh, dw)));
+        if (groups != 1)
+            return notImplemented("groups " + std::to_string(groups));
+        L.stride = sh;
+        L.padding = ph;
+        bool bias = true;
+        SS_RETURN_IF_ERROR(f.boolean("bias", &bias));
         break;
     }
-    case LayerKind::BatchNorm:
-        SS_TRY(need(j, "num_features", &L.num_features, L.name));
-        opt(j, "eps", &L.eps);
-        opt(j, "affine", &L.affine);
-        if (!(L.eps > 0))
-            return badInput("Layer '" + L.name + "' has eps " + std::to_string(L.eps) + "; it must be positive.", L.name);
+    case LayerKind::Linear: {
+        SS_RETURN_IF_ERROR(f.onlyKnown({"name", "type", "in_features", "out_features", "bias", "weight_density", "group_size"}));
+        SS_RETURN_IF_ERROR(f.integer("in_features", &L.in_features, 1, kMaxUnits, true));
+        SS_RETURN_IF_ERROR(f.integer("out_features", &L.out_features, 1, kMaxUnits, true));
+        bool bias = true;
+        SS_RETURN_IF_ERROR(f.boolean("bias", &bias));
         break;
+    }
+    case LayerKind::MaxPool2d: {
+        SS_RETURN_IF_ERROR(f.onlyKnown({"name", "type", "kernel_size", "stride"}));
+        int kh = 2, kw = 2;
+        SS_RETURN_IF_ERROR(f.pair("kernel_size", &kh, &kw, 1, kMaxExtent, true));
+        if (kh != kw)
+            return notImplemented("a non-square kernel");
+        L.pool_kernel = kh;
+        int sh = kh, sw = kh;
+        SS_RETURN_IF_ERROR(f.pair("stride", &sh, &sw, 1, kMaxExtent));
+        if (sh != sw)
+            return notImplemented("different strides along height and width");
+        L.pool_stride = sh;
+        break;
+    }
+    case LayerKind::BatchNorm: {
+        SS_RETURN_IF_ERROR(f.onlyKnown({"name", "type", "num_features", "eps", "affine", "momentum"}));
+        SS_RETURN_IF_ERROR(f.integer("num_features", &L.num_features, 1, kMaxUnits, true));
+        double eps = L.eps, momentum = 0.1;
+        SS_RETURN_IF_ERROR(f.number("eps", &eps, 1e-30, 1.0));
+        SS_RETURN_IF_ERROR(f.number("momentum", &momentum, 0.0, 1.0)); // training only
+        L.eps = float(eps);
+        if (!(L.eps > 0))
+            return badInput("Layer '" + L.name + "' has eps " + num(eps) + ", which is zero in float32; it must be positive.", L.name);
+        SS_RETURN_IF_ERROR(f.boolean("affine", &L.affine));
+        break;
+    }
     case LayerKind::KWinners:
-    case LayerKind::KWinners2d:
+    case LayerKind::KWinners2d: {
         if (L.kind == LayerKind::KWinners2d) {
-            opt(j, "channels", &L.num_features);
-            opt(j, "local", &L.local);
+            SS_RETURN_IF_ERROR(f.onlyKnown({"name", "type", "channels", "local", "percent_on", "k", "k_inference",
+                                            "k_inference_factor", "boost_strength", "boost_strength_factor", "duty_cycle_period"}));
+            SS_RETURN_IF_ERROR(f.integer("channels", &L.num_features, 0, kMaxExtent));
+            SS_RETURN_IF_ERROR(f.boolean("local", &L.local));
         } else {
-            opt(j, "n", &L.num_features);
+            SS_RETURN_IF_ERROR(f.onlyKnown({"name", "type", "n", "percent_on", "k", "k_inference", "k_inference_factor",
+                                            "boost_strength", "boost_strength_factor", "duty_cycle_period"}));
+            SS_RETURN_IF_ERROR(f.integer("n", &L.num_features, 0, kMaxUnits));
         }
-        opt(j, "percent_on", &L.percent_on);
-        opt(j, "k", &L.k);
-        opt(j, "k_inference", &L.k_inference);
-        opt(j, "k_inference_factor", &L.k_inference_factor);
-        opt(j, "boost_strength", &L.boost_strength);
+        SS_RETURN_IF_ERROR(f.number("percent_on", &L.percent_on, 0.0, 1.0));
+        SS_RETURN_IF_ERROR(f.integer("k", &L.k, 0, kMaxUnits));
+        SS_RETURN_IF_ERROR(f.integer("k_inference", &L.k_inference, 0, kMaxUnits));
+        SS_RETURN_IF_ERROR(f.number("k_inference_factor", &L.k_inference_factor, 1e-6, 1000.0));
+        // Bounded so that every boost factor exp((target - duty) * strength), with duty cycles in
+        // [0, 1], is a normal float: all engines then pick the same winners.
+        SS_RETURN_IF_ERROR(f.number("boost_strength", &L.boost_strength, 0.0, kMaxBoostStrength));
+        double training_only = 0;
+        SS_RETURN_IF_ERROR(f.number("boost_strength_factor", &training_only, 0.0, 1.0));
+        SS_RETURN_IF_ERROR(f.number("duty_cycle_period", &training_only, 0.0, 1e12));
         if (L.k <= 0 && !(L.percent_on > 0 && L.percent_on < 1))
             return badInput("Layer '" + L.name + "' needs 'k' or a 'percent_on' between 0 and 1.", L.name);
-        if (L.boost_strength < 0)
-            return badInput("Layer '" + L.name + "' has a negative boost_strength.", L.name);
         break;
+    }
     default:
+        SS_RETURN_IF_ERROR(f.onlyKnown({"name", "type"}));
         break;
     }
     if (L.hasWeights()) {
+        SS_RETURN_IF_ERROR(f.number("weight_density", &L.weight_density, -1e300, 1e300));
+        SS_RETURN_IF_ERROR(f.integer("group_size", &L.group_size, 1, 255));
         if (!(L.weight_density > 0 && L.weight_density <= 1))
             return badInput("Layer '" + L.name + "' has weight_density " + std::to_string(L.weight_density) +
                                 "; it must be in (0, 1].", L.name);
-        if (L.group_size < 1 || L.group_size > 255)
-            return badInput("Layer '" + L.name + "' has group_size " + std::to_string(L.group_size) +
-                                "; it must be between 1 and 255.", L.name);
     }
     return L;
 }
@@ -392,6 +529,12 @@ Status validateModel(const Model& model)
             for (float v : t->data)
                 if (!std::isfinite(v))
                     return badInput("Layer '" + L.name + "' holds a non-finite parameter (NaN or infinity).", L.name);
+        // Duty cycles are fractions of time a unit won; bounded, with boost_strength, so that every
+        // boost factor is a normal float and all engines pick the same winners.
+        for (float v : L.duty_cycles.data)
+            if (!(v >= 0.0f && v <= 1.0f))
+                return badInput("Layer '" + L.name + "' has a duty cycle of " + num(v) + "; duty cycles must be between 0 and 1.",
+                                L.name + ".duty_cycles");
         if (L.kind == LayerKind::BatchNorm)
             for (float v : L.running_var.data)
                 if (v < 0)
@@ -441,6 +584,8 @@ Result<Model> modelFromBytes(const std::vector<uint8_t>& bytes, const std::strin
     auto meta = st.metadata.find("sparsescope");
     if (meta == st.metadata.end())
         return badInput("'" + where + "' is a safetensors file without a SparseScope architecture (__metadata__ key 'sparsescope'); see docs/model-format.md.", where);
+    if (Status s = checkJsonDepth(meta->second, "'" + where + "': the architecture JSON", where); !s)
+        return s.error();
     json arch;
     try {
         arch = json::parse(meta->second);
@@ -449,38 +594,70 @@ Result<Model> modelFromBytes(const std::vector<uint8_t>& bytes, const std::strin
     }
     Model m;
     try {
-        const int version = arch.value("format_version", 0);
+        if (!arch.is_object())
+            return badInput("'" + where + "': the architecture in __metadata__ is not a JSON object.", where);
+        const Fields top(arch, "'" + where + "': the architecture", where);
+        SS_RETURN_IF_ERROR(top.onlyKnown({"format", "format_version", "name", "input_shape", "classes", "audio", "info", "layers"}));
+        if (arch.contains("format") && arch["format"] != "sparsescope-model")
+            return badInput("'" + where + "': the architecture's format is not \"sparsescope-model\".", where);
+        int version = 0;
+        SS_RETURN_IF_ERROR(top.integer("format_version", &version, INT32_MIN, INT32_MAX));
         if (version != kFormatVersion)
             return badInput("'" + where + "' has model format version " + std::to_string(version) + "; this SparseScope reads version " +
                                 std::to_string(kFormatVersion) + ".", where);
         m.name = arch.value("name", std::filesystem::path(where).stem().string());
         if (!arch.contains("input_shape") || !arch["input_shape"].is_array() || arch["input_shape"].size() != 3)
             return badInput("'" + where + "': the architecture needs input_shape [C, H, W].", where);
-        m.input = {arch["input_shape"][0].get<int>(), arch["input_shape"][1].get<int>(), arch["input_shape"][2].get<int>()};
-        opt(arch, "classes", &m.classes);
+        {
+            // input_shape is checked element by element like any other integer.
+            const json dims = {{"c", arch["input_shape"][0]}, {"h", arch["input_shape"][1]}, {"w", arch["input_shape"][2]}};
+            const Fields f(dims, "'" + where + "': input_shape", "input_shape");
+            SS_RETURN_IF_ERROR(f.integer("c", &m.input.c, INT32_MIN, kMaxExtent));
+            SS_RETURN_IF_ERROR(f.integer("h", &m.input.h, INT32_MIN, kMaxExtent));
+            SS_RETURN_IF_ERROR(f.integer("w", &m.input.w, INT32_MIN, kMaxExtent));
+        }
+        if (arch.contains("classes")) {
+            const auto& c = arch["classes"];
+            if (!c.is_array() || c.size() > size_t(kMaxUnits) || !std::all_of(c.begin(), c.end(), [](const json& v) { return v.is_string(); }))
+                return badInput("'" + where + "': the architecture's classes must be a list of names.", where);
+            m.classes = c.get<std::vector<std::string>>();
+        }
         if (arch.contains("audio")) {
             const auto& a = arch["audio"];
-            opt(a, "sample_rate", &m.audio.sample_rate);
-            opt(a, "clip_seconds", &m.audio.clip_seconds);
-            opt(a, "n_mels", &m.audio.n_mels);
-            opt(a, "n_fft", &m.audio.n_fft);
-            opt(a, "hop_length", &m.audio.hop_length);
-            opt(a, "f_min", &m.audio.f_min);
-            opt(a, "f_max", &m.audio.f_max);
-            opt(a, "center", &m.audio.center);
-            opt(a, "top_db", &m.audio.top_db);
+            if (!a.is_object())
+                return badInput("'" + where + "': the architecture's audio settings are not a JSON object.", where);
+            const Fields f(a, "'" + where + "': the audio section", where);
+            SS_RETURN_IF_ERROR(f.onlyKnown({"sample_rate", "clip_seconds", "n_mels", "n_fft", "hop_length", "f_min", "f_max", "center", "top_db"}));
+            SS_RETURN_IF_ERROR(f.integer("sample_rate", &m.audio.sample_rate, kMinSampleRate, kMaxModelSampleRate));
+            SS_RETURN_IF_ERROR(f.number("clip_seconds", &m.audio.clip_seconds, 0.0, kMaxModelClipSeconds));
+            SS_RETURN_IF_ERROR(f.integer("n_mels", &m.audio.n_mels, 1, 1024));
+            SS_RETURN_IF_ERROR(f.integer("n_fft", &m.audio.n_fft, 2, 1 << 16));
+            SS_RETURN_IF_ERROR(f.integer("hop_length", &m.audio.hop_length, 1, 1 << 20));
+            SS_RETURN_IF_ERROR(f.number("f_min", &m.audio.f_min, 0.0, 1e6));
+            SS_RETURN_IF_ERROR(f.number("f_max", &m.audio.f_max, 0.0, 1e6));
+            SS_RETURN_IF_ERROR(f.boolean("center", &m.audio.center));
+            SS_RETURN_IF_ERROR(f.number("top_db", &m.audio.top_db, 0.0, 1e4));
         }
-        if (arch.contains("info") && arch["info"].is_object())
+        // The rest (band limits below Nyquist, frames x bands within limits) is the front end's check.
+        if (Status s = checkAudioSettings(m.audio); !s)
+            return badInput("'" + where + "': " + s.message(), where);
+        if (arch.contains("info")) {
+            if (!arch["info"].is_object())
+                return badInput("'" + where + "': the architecture's info is not a JSON object.", where);
             for (auto it = arch["info"].begin(); it != arch["info"].end(); ++it)
                 m.info[it.key()] = it->is_string() ? it->get<std::string>() : it->dump();
+        }
         if (!arch.contains("layers") || !arch["layers"].is_array() || arch["layers"].empty())
             return badInput("'" + where + "': the architecture has no layers.", where);
+        if (arch["layers"].size() > 10000)
+            return badInput("'" + where + "': the architecture has " + std::to_string(arch["layers"].size()) +
+                                " layers; SparseScope reads at most 10000.", where);
         int i = 0;
         std::set<std::string> names;
         for (const auto& lj : arch["layers"]) {
-            auto L = layerFromJson(lj, i++);
+            auto L = layerFromJson(lj, i++, where);
             if (!L)
-                return L.error();
+                return Error{L.error().code, "'" + where + "': " + L.message(), L.error().where};
             if (!names.insert(L->name).second)
                 return badInput("Layer name '" + L->name + "' appears twice in the architecture.", L->name);
             m.layers.push_back(std::move(*L));
@@ -593,6 +770,8 @@ Status saveModel(const Model& model, const std::string& path)
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec))
         return badInput("Cannot write the model to '" + path + "': it is a folder.", path);
+    if (Status s = checkOutputTarget(path); !s)
+        return s;
     const auto bytes = modelToBytes(model);
     const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
     {

@@ -1,6 +1,8 @@
 #include "report/report.h"
 
 #include "bench/cpu_info.h"
+#include "util/json_depth.h"
+#include "util/output_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -396,6 +398,9 @@ Result<BenchReport> benchFromJson(const json& report)
 
 Result<BenchReport> benchFromJsonText(const std::string& text, const std::string& where)
 {
+    const std::string what = where.empty() ? std::string("The benchmark report") : where;
+    if (Status s = checkJsonDepth(text, what, where); !s)
+        return s.error();
     json j;
     try {
         j = json::parse(text);
@@ -410,6 +415,15 @@ Result<BenchReport> benchFromJsonText(const std::string& text, const std::string
 
 Result<BenchReport> readBenchReport(const std::string& path)
 {
+    // A FIFO or a device must not block or stream forever: only regular files of sane size.
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0)
+        return badInput("Could not open the benchmark report " + path + " (" + std::strerror(errno) + ").", path);
+    if (!S_ISREG(st.st_mode))
+        return badInput("The benchmark report " + path + " is not a regular file.", path);
+    if (st.st_size > (off_t(256) << 20))
+        return badInput("The benchmark report " + path + " is " + std::to_string(st.st_size >> 20) +
+                            " MiB; a report is never larger than 256 MiB.", path);
     std::ifstream f(path, std::ios::binary);
     if (!f)
         return badInput("Could not open the benchmark report " + path + " (" + std::strerror(errno) + ").", path);
@@ -423,6 +437,9 @@ Status writeTextFileAtomic(const std::string& path, const std::string& content)
     auto failure = [&](const char* what, int err) {
         return Status(runtimeError("Could not write " + path + ": " + what + " failed (" + std::strerror(err) + ").", path));
     };
+    // Never rename over a device, FIFO or folder; a missing or read-only folder gets its own sentence.
+    if (Status s = checkOutputTarget(path); !s)
+        return s;
     // The temporary sits in the same directory so that rename() is atomic (same file system).
     std::string tmp = path + ".tmp-XXXXXX";
     const int fd = ::mkstemp(tmp.data());

@@ -3,6 +3,7 @@
 #include "audio/melspec.h"
 #include "audio/wav.h"
 
+#include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -16,6 +17,8 @@
 #include <fstream>
 #include <numbers>
 #include <random>
+
+#include <sys/stat.h>
 
 using namespace ss;
 
@@ -64,6 +67,38 @@ bool writeStereo(const std::string& path, const std::vector<float>& left, const 
     }
     const bool ok = sf_writef_float(f, interleaved.data(), sf_count_t(left.size())) == sf_count_t(left.size());
     return sf_close(f) == 0 && ok;
+}
+
+// A mono 16-bit PCM WAV written byte by byte, so that its header may declare any sample rate.
+std::vector<char> rawWav(uint32_t rate, uint32_t samples)
+{
+    std::vector<char> b;
+    auto u32 = [&](uint32_t v) { for (int i = 0; i < 4; ++i) b.push_back(char(v >> (8 * i))); };
+    auto u16 = [&](uint16_t v) { for (int i = 0; i < 2; ++i) b.push_back(char(v >> (8 * i))); };
+    auto tag = [&](const char* t) { b.insert(b.end(), t, t + 4); };
+    tag("RIFF");
+    u32(36 + samples * 2);
+    tag("WAVE");
+    tag("fmt ");
+    u32(16);
+    u16(1); // PCM
+    u16(1); // mono
+    u32(rate);
+    u32(uint32_t(uint64_t(rate) * 2));
+    u16(2);
+    u16(16);
+    tag("data");
+    u32(samples * 2);
+    for (uint32_t i = 0; i < samples; ++i)
+        u16(uint16_t(int16_t((i % 64) * 100 - 3200)));
+    return b;
+}
+
+bool writeRaw(const std::string& path, const std::vector<char>& bytes)
+{
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(bytes.data(), std::streamsize(bytes.size()));
+    return bool(f);
 }
 
 } // namespace
@@ -286,6 +321,81 @@ private slots:
         auto folder = readWav(tmp_.path().toStdString());
         QVERIFY(!folder.isOk());
         QVERIFY(folder.message().find("is a folder") != std::string::npos);
+    }
+
+    // Issue 20: a WAV declaring 1 Hz, 2 Hz or 2e9 Hz hung the resampler (or asked for gigabytes).
+    void absurdSampleRatesRefusedQuickly_data()
+    {
+        QTest::addColumn<uint>("rate");
+        QTest::addColumn<uint>("samples");
+        QTest::newRow("1 Hz, 2 KB") << 1u << 1000u;
+        QTest::newRow("2 Hz, 200 KB") << 2u << 100000u;
+        QTest::newRow("999 Hz") << 999u << 1000u;
+        QTest::newRow("2e9 Hz") << 2000000000u << 1000u;
+    }
+    void absurdSampleRatesRefusedQuickly()
+    {
+        QFETCH(uint, rate);
+        QFETCH(uint, samples);
+        const std::string p = path("absurd.wav");
+        QVERIFY(writeRaw(p, rawWav(rate, samples)));
+        QElapsedTimer timer;
+        timer.start();
+        auto clip = loadClip16k(p, AudioSettings{});
+        QVERIFY(!clip.isOk());
+        QCOMPARE(clip.error().code, ErrorCode::BadInput);
+        const std::string expect = "declares a sample rate of " + std::to_string(rate) + " Hz";
+        QVERIFY2(clip.message().find(expect) != std::string::npos, clip.message().c_str());
+        QVERIFY(!readWav(p).isOk());
+        QVERIFY(timer.elapsed() < 5000);
+    }
+
+    void headerOnlyWavRefused()
+    {
+        const std::string p = path("header-only.wav");
+        QVERIFY(writeRaw(p, rawWav(16000, 0)));
+        auto clip = loadClip16k(p, AudioSettings{});
+        QVERIFY(!clip.isOk());
+        QVERIFY2(clip.message().find("holds no samples") != std::string::npos, clip.message().c_str());
+        QVERIFY(writeRaw(p, rawWav(16000, 1))); // one sample is a (very short) clip
+        QVERIFY(loadClip16k(p, AudioSettings{}).isOk());
+    }
+
+    void fifoRefusedWithoutBlocking()
+    {
+        const std::string p = path("fifo.wav");
+        QCOMPARE(::mkfifo(p.c_str(), 0600), 0);
+        QElapsedTimer timer;
+        timer.start();
+        auto clip = readWav(p);
+        QVERIFY(!clip.isOk());
+        QVERIFY2(clip.message().find("is not a regular file") != std::string::npos, clip.message().c_str());
+        QVERIFY(!loadClip16k(p, AudioSettings{}).isOk());
+        QVERIFY(timer.elapsed() < 5000);
+        std::remove(p.c_str());
+    }
+
+    // loadClip16k reads only the frames the clip needs; the result is bit-identical to resampling
+    // the whole file and cutting it.
+    void longFileGivesTheSameClip_data()
+    {
+        QTest::addColumn<int>("rate");
+        QTest::newRow("44.1 kHz") << 44100;
+        QTest::newRow("8 kHz") << 8000;
+        QTest::newRow("16 kHz") << 16000;
+        QTest::newRow("48 kHz") << 48000;
+    }
+    void longFileGivesTheSameClip()
+    {
+        QFETCH(int, rate);
+        const std::string p = path("long.wav");
+        QVERIFY(writeWav(p, noise(size_t(rate) * 5, 9), rate).isOk());
+        auto all = readWav(p);
+        QVERIFY(all.isOk());
+        const auto expected = fitLength(resample(all->samples, rate, 16000), 16000);
+        auto clip = loadClip16k(p, AudioSettings{});
+        QVERIFY(clip.isOk());
+        QVERIFY(*clip == expected);
     }
 
     void floatWavWithNanRefused()
@@ -514,6 +624,16 @@ private slots:
         QVERIFY(!checkAudioSettings(s).isOk());
         QVERIFY(!loadClip16k(path("whatever.wav"), s).isOk());
         QVERIFY(checkAudioSettings(AudioSettings{}).isOk());
+        // Issue 20: resource limits from the settings alone, before anything is allocated.
+        s = AudioSettings{};
+        s.sample_rate = 500;
+        QVERIFY(!checkAudioSettings(s).isOk());
+        s = AudioSettings{};
+        s.clip_seconds = 3600;
+        s.hop_length = 1;
+        s.n_mels = 1024;
+        QVERIFY(!checkAudioSettings(s).isOk());
+        QVERIFY2(checkAudioSettings(s).message().find("features per clip") != std::string::npos, checkAudioSettings(s).message().c_str());
     }
 
     void streamingEqualsBatch()

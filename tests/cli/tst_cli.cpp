@@ -6,6 +6,7 @@
 #include "model/model_io.h"
 #include "model/npy.h"
 
+#include <QDir>
 #include <QDirIterator>
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -196,6 +197,26 @@ private slots:
         QVERIFY(writeBytes(path("shapes.safetensors"), QByteArray(reinterpret_cast<const char*>(shaped.data()), qsizetype(shaped.size()))));
         QVERIFY(writeBytes(path("text.wav"), "This is not a WAV file, only text with a .wav name.\n"));
         QVERIFY(ss::writeNpy(path("small.npy").toStdString(), ss::Tensor({10, 10}, 0.5f)).isOk());
+        // Issue 20: inputs that used to abort, hang or overflow the stack.
+        QVERIFY(QDir(m_dir.path()).mkdir("folder.npy"));
+        QVERIFY(ss::writeWav(path("1hz.wav").toStdString(), std::vector<float>(2000, 0.1f), 1).isOk());
+        QVERIFY(ss::writeWav(path("header-only.wav").toStdString(), {}, 16000).isOk());
+        auto withArch = [&](const QString& name, const std::string& from, const std::string& to) {
+            auto st = ss::parseSafeTensors(std::vector<uint8_t>(bytes.begin(), bytes.end()), "m");
+            if (!st)
+                return false;
+            std::string& arch = st->metadata["sparsescope"];
+            const size_t at = arch.find(from);
+            if (at == std::string::npos)
+                return false;
+            arch.replace(at, from.size(), to);
+            const auto out = ss::serializeSafeTensors(*st);
+            return writeBytes(path(name), QByteArray(reinterpret_cast<const char*>(out.data()), qsizetype(out.size())));
+        };
+        QVERIFY(withArch("pad.safetensors", "\"padding\":0", "\"padding\":2147483647"));
+        QVERIFY(withArch("deep.safetensors", "\"info\":",
+                         "\"info\":{\"deep\":" + std::string(100000, '[') + std::string(100000, ']') + "},\"x\":"));
+        QVERIFY(withArch("dilated.safetensors", "\"padding\":0", "\"dilation\":2,\"padding\":0"));
         QVERIFY(makeDataset(path("nolists"), false));
     }
 
@@ -493,6 +514,22 @@ private slots:
         QTest::newRow("infer a missing input") << QStringList{"infer", "m.safetensors", "absent.wav"} << "absent.wav" << 2;
         QTest::newRow("infer unknown engine") << QStringList{"infer", "m.safetensors", "x.npy", "--engine", "warp"} << "warp" << 2;
         QTest::newRow("infer without input") << QStringList{"infer", "m.safetensors"} << "infer takes MODEL and INPUT" << 2;
+        // Issue 20: each of these used to abort (134), segfault (139) or hang.
+        QTest::newRow("infer --engine all") << QStringList{"infer", "m.safetensors", "x.npy", "--engine", "all"}
+                                            << "infer runs one engine but --engine 'all' names" << 2;
+        QTest::newRow("infer --engine dense,csr") << QStringList{"infer", "m.safetensors", "x.npy", "--engine", "dense,csr"}
+                                                  << "infer runs one engine but --engine 'dense,csr' names 2" << 2;
+        QTest::newRow("infer a folder named .npy") << QStringList{"infer", "m.safetensors", "folder.npy"} << "is not a regular file" << 2;
+        QTest::newRow("infer a 1 Hz WAV") << QStringList{"infer", "m.safetensors", "1hz.wav"} << "declares a sample rate of 1 Hz" << 2;
+        QTest::newRow("infer a header-only WAV") << QStringList{"infer", "m.safetensors", "header-only.wav"} << "holds no samples" << 2;
+        QTest::newRow("infer padding 2147483647") << QStringList{"infer", "pad.safetensors", "x.npy", "--engine", "dense"}
+                                                  << "has padding 2147483647" << 2;
+        QTest::newRow("bench padding 2147483647") << (QStringList{"bench", "pad.safetensors", "--engines", "sparse-sparse"} + bench_out)
+                                                  << "has padding 2147483647" << 2;
+        QTest::newRow("info nested architecture") << QStringList{"info", "deep.safetensors"} << "nests arrays or objects more than 64" << 2;
+        QTest::newRow("info dilation 2") << QStringList{"info", "dilated.safetensors"} << "does not implement" << 2;
+        QTest::newRow("bench --json /dev/full") << QStringList{"bench", "m.safetensors", "--engines", "dense", "--seconds", "0.2", "--json", "/dev/full"}
+                                                << "is not a regular file" << 2;
         QTest::newRow("eval missing dataset folder") << QStringList{"eval", "m.safetensors", "--data", "nowhere", "--json", "o.json"}
                                                      << "nowhere" << 2;
         QTest::newRow("eval dataset without lists") << QStringList{"eval", "m.safetensors", "--data", "nolists", "--json", "o.json"}

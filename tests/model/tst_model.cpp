@@ -1,6 +1,7 @@
 // Model files and what is computed from a model alone: the safetensors container and the
 // architecture header (round trip and every refusal), .npy feature files, summarize() and the
 // scalar reference forward pass on a network small enough to evaluate by hand.
+#include "engines/engine.h"
 #include "model/model.h"
 #include "model/model_io.h"
 #include "model/npy.h"
@@ -9,6 +10,7 @@
 #include "model/synth.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -22,6 +24,8 @@
 #include <limits>
 #include <map>
 #include <random>
+
+#include <sys/stat.h>
 
 using namespace ss;
 using nlohmann::json;
@@ -550,7 +554,67 @@ private slots:
         QTest::newRow("weight_density 0") << archChange([](json& a) { archLayer(a, "linear1")["weight_density"] = 0; })
                                           << "it must be in (0, 1]" << "linear1";
         QTest::newRow("negative padding") << archChange([](json& a) { archLayer(a, "cnn1")["padding"] = -1; })
-                                          << "negative padding" << "cnn1";
+                                          << "has padding -1; it must be between 0 and 65536" << "cnn1";
+        // Issue 20: what the loader does not implement or cannot represent is refused, not bent.
+        QTest::newRow("padding 2147483647") << archChange([](json& a) { archLayer(a, "cnn1")["padding"] = 2147483647; })
+                                            << "has padding 2147483647; it must be between 0 and 65536" << "cnn1";
+        QTest::newRow("padding 30000 (activations)") << archChange([](json& a) { archLayer(a, "cnn1")["padding"] = 30000; })
+                                                     << "values per item" << "cnn1";
+        QTest::newRow("padding 1e9 as a float") << archChange([](json& a) { archLayer(a, "cnn1")["padding"] = 1e9; })
+                                                << "'padding' must be a whole number" << "cnn1";
+        QTest::newRow("kernel_size 2^32+5") << archChange([](json& a) { archLayer(a, "cnn1")["kernel_size"] = {(int64_t(1) << 32) + 5, 5}; })
+                                            << "kernel_size 4294967301" << "cnn1";
+        QTest::newRow("kernel_size 2^64-1") << archChange([](json& a) { archLayer(a, "cnn1")["kernel_size"] = UINT64_MAX; })
+                                            << "kernel_size 18446744073709551615" << "cnn1";
+        QTest::newRow("k_inference 2^32+50") << archChange([](json& a) { archLayer(a, "linear1_kwinners")["k_inference"] = (int64_t(1) << 32) + 50; })
+                                             << "k_inference 4294967346" << "linear1_kwinners";
+        QTest::newRow("out_channels 16.5") << archChange([](json& a) { archLayer(a, "cnn1")["out_channels"] = 16.5; })
+                                           << "'out_channels' must be a whole number" << "cnn1";
+        QTest::newRow("kernel_size [5.5, 5]") << archChange([](json& a) { archLayer(a, "cnn1")["kernel_size"] = {5.5, 5}; })
+                                              << "'kernel_size' must be a whole number" << "cnn1";
+        QTest::newRow("input_shape [1, 32.5, 32]") << archChange([](json& a) { a["input_shape"] = {1, 32.5, 32}; })
+                                                   << "must be a whole number" << "input_shape";
+        QTest::newRow("eps 1e300") << archChange([](json& a) { archLayer(a, "cnn1_batchnorm")["eps"] = 1e300; })
+                                   << "has eps 1e+300; it must be between" << "cnn1_batchnorm";
+        QTest::newRow("conv dilation 2") << archChange([](json& a) { archLayer(a, "cnn1")["dilation"] = 2; })
+                                         << "uses dilation 2, which SparseScope does not implement" << "cnn1";
+        QTest::newRow("conv groups 4") << archChange([](json& a) { archLayer(a, "cnn2")["groups"] = 4; })
+                                       << "uses groups 4, which SparseScope does not implement" << "cnn2";
+        QTest::newRow("unknown layer key") << archChange([](json& a) { archLayer(a, "cnn1")["padding_mode"] = "reflect"; })
+                                           << "has key 'padding_mode', which SparseScope does not know" << "cnn1";
+        QTest::newRow("unknown architecture key") << archChange([](json& a) { a["quantisation"] = "int8"; })
+                                                  << "has key 'quantisation'" << file;
+        QTest::newRow("boost_strength 1024") << archChange([](json& a) { archLayer(a, "linear1_kwinners")["boost_strength"] = 1024; })
+                                             << "has boost_strength 1024; it must be between 0 and 20" << "linear1_kwinners";
+        QTest::newRow("duty cycle 1e9") << mutated([](RawFile& f) {
+            auto d = f.floats("linear1_kwinners.duty_cycles");
+            d[0] = 1e9f;
+            f.setFloats("linear1_kwinners.duty_cycles", d);
+        }) << "duty cycles must be between 0 and 1" << "linear1_kwinners.duty_cycles";
+        QTest::newRow("audio sample_rate 0") << archChange([](json& a) { a["audio"]["sample_rate"] = 0; })
+                                             << "sample_rate 0; it must be between 1000 and 192000" << file;
+        QTest::newRow("audio sample_rate 2e9") << archChange([](json& a) { a["audio"]["sample_rate"] = 2000000000; })
+                                               << "sample_rate 2000000000" << file;
+        QTest::newRow("audio n_fft 0") << archChange([](json& a) { a["audio"]["n_fft"] = 0; }) << "n_fft 0" << file;
+        QTest::newRow("audio hop_length 0") << archChange([](json& a) { a["audio"]["hop_length"] = 0; }) << "hop_length 0" << file;
+        QTest::newRow("audio clip_seconds 3600") << archChange([](json& a) { a["audio"]["clip_seconds"] = 3600; })
+                                                 << "clip_seconds 3600; it must be between 0 and 10" << file;
+        QTest::newRow("audio 10 s, hop 1, 1024 mels") << archChange([](json& a) {
+            a["audio"]["clip_seconds"] = 10;
+            a["audio"]["hop_length"] = 1;
+            a["audio"]["n_mels"] = 1024;
+        }) << "features per clip" << file;
+        QTest::newRow("audio unknown key") << archChange([](json& a) { a["audio"]["preemphasis"] = 0.97; })
+                                           << "has key 'preemphasis'" << file;
+        QTest::newRow("header nested 100000 deep") << Maker([] {
+            return withLength(std::string(100000, '[') + std::string(100000, ']'));
+        }) << "nests arrays or objects more than 64 levels deep" << file;
+        QTest::newRow("architecture nested 100000 deep in info") << mutated([](RawFile& f) {
+            std::string& arch = f.metadata["sparsescope"];
+            const size_t at = arch.find("\"info\":");
+            if (at != std::string::npos)
+                arch.insert(at + 7, "{\"deep\":" + std::string(100000, '[') + std::string(100000, ']') + "},\"x\":");
+        }) << "the architecture JSON nests arrays or objects more than 64 levels deep" << file;
         QTest::newRow("input shape not positive") << archChange([](json& a) { a["input_shape"] = {0, 32, 32}; })
                                                   << "input shape 0x32x32 is not positive" << "input_shape";
         QTest::newRow("k_inference above n") << archChange([](json& a) { archLayer(a, "linear1_kwinners")["k_inference"] = 61; })
@@ -826,6 +890,8 @@ private slots:
         QTest::newRow("version 2.0") << 2 << "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
         QTest::newRow("version 3.0") << 3 << "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
         QTest::newRow("shape first") << 1 << "{'shape': (2, 3), 'fortran_order': False, 'descr': '<f4'}";
+        // std::regex overflowed the stack on this (issue 20); the hand-written parser reads it.
+        QTest::newRow("30000 spaces") << 2 << ("{'descr': '<f4', 'fortran_order': False, 'shape': (2," + QString(30000, ' ') + "3), }");
     }
     void npyReadsNumpyVariants()
     {
@@ -872,6 +938,16 @@ private slots:
             return b;
         }()) << "unsupported .npy version 9";
         QTest::newRow("no descr") << qb(npyBytes(1, "{'fortran_order': False, 'shape': (6,), }", six)) << "without 'descr'";
+        // Issue 20: shapes that used to abort (stoll) or be bent, and a header that overflowed std::regex.
+        const auto dict = [](const std::string& shape) { return "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }"; };
+        const char* not_whole = "dimensions are not all non-negative whole numbers";
+        QTest::newRow("shape (abc,)") << qb(npyBytes(1, dict("(abc,)"), six)) << not_whole;
+        QTest::newRow("shape (1024.7,)") << qb(npyBytes(1, dict("(1024.7,)"), six)) << not_whole;
+        QTest::newRow("shape (-1, -1024)") << qb(npyBytes(1, dict("(-1, -1024)"), six)) << not_whole;
+        QTest::newRow("30-digit dimension") << qb(npyBytes(1, dict("(123456789012345678901234567890,)"), six)) << "above 2^40";
+        QTest::newRow("product past 1 GiB") << qb(npyBytes(1, dict("(1099511627776, 1099511627776)"), six)) << "more than the 1 GiB";
+        QTest::newRow("unknown key") << qb(npyBytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (6,), 'x': 1}", six))
+                                     << "unknown key 'x'";
         QTest::newRow("no shape") << qb(npyBytes(1, "{'descr': '<f4', 'fortran_order': False, }", six)) << "without 'shape'";
     }
     void npyRefusals()
@@ -886,6 +962,66 @@ private slots:
         QCOMPARE(t.error().code, ErrorCode::BadInput);
         QVERIFY2(t.message().find(expect.toStdString()) != std::string::npos, t.message().c_str());
         QVERIFY2(t.message().find(path.toStdString()) != std::string::npos, t.message().c_str());
+    }
+
+    // A folder named x.npy used to abort (std::ios_failure); a FIFO blocked forever.
+    void npySpecialFilesRefused()
+    {
+        QTemporaryDir dir;
+        QVERIFY(QDir(dir.path()).mkdir("folder.npy"));
+        auto t = readNpy(dir.filePath("folder.npy").toStdString());
+        QVERIFY(!t.isOk());
+        QVERIFY2(t.message().find("is not a regular file but a folder") != std::string::npos, t.message().c_str());
+        const std::string fifo = dir.filePath("fifo.npy").toStdString();
+        QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+        QElapsedTimer timer;
+        timer.start();
+        t = readNpy(fifo);
+        QVERIFY(!t.isOk());
+        QVERIFY2(t.message().find("is not a regular file") != std::string::npos, t.message().c_str());
+        QVERIFY(timer.elapsed() < 5000);
+    }
+
+    // Boosting at the edges of what the loader accepts (duty cycles 0 and 1, boost_strength 20):
+    // every boost factor is a normal float, so the engines pick the reference's winners (issue 20:
+    // duty cycles of 1e9 underflowed the boost to 0 and dense and reference disagreed).
+    void boostAtTheLimitsAgreesWithReference()
+    {
+        Model m = smallModel();
+        int boosted = 0;
+        for (auto& L : m.layers)
+            if (L.kind == LayerKind::KWinners || L.kind == LayerKind::KWinners2d) {
+                L.boost_strength = kMaxBoostStrength;
+                QVERIFY(!L.duty_cycles.empty());
+                for (size_t i = 0; i < L.duty_cycles.data.size(); ++i)
+                    L.duty_cycles.data[i] = float(i % 3) / 2.0f; // 0, 0.5, 1
+                ++boosted;
+            }
+        QVERIFY(boosted >= 2);
+        auto loaded = modelFromBytes(modelToBytes(m), "boosted.safetensors");
+        QVERIFY2(loaded.isOk(), loaded.isOk() ? "" : loaded.message().c_str());
+        const int items = 8, K = loaded->numClasses();
+        std::mt19937_64 rng(11);
+        std::normal_distribution<float> nd(0.0f, 3.0f);
+        std::vector<float> x(size_t(items) * size_t(loaded->input.size()));
+        for (auto& v : x)
+            v = nd(rng);
+        std::vector<float> ref(size_t(items * K));
+        QVERIFY(referenceForward(*loaded, x.data(), items, ref.data()).isOk());
+        for (const char* name : {"dense", "csr", "sparse-dense", "sparse-sparse"}) {
+            auto engine = createEngine(name);
+            QVERIFY(engine);
+            QVERIFY2(engine->prepare(*loaded, EngineOptions{}).isOk(), name);
+            std::vector<float> got(size_t(items * K));
+            QVERIFY2(engine->infer(x.data(), items, got.data()).isOk(), name);
+            for (int i = 0; i < items; ++i) {
+                const float* r = ref.data() + size_t(i) * K;
+                const float* g = got.data() + size_t(i) * K;
+                QVERIFY2(std::max_element(r, r + K) - r == std::max_element(g, g + K) - g, name);
+                for (int c = 0; c < K; ++c)
+                    QVERIFY2(std::abs(r[c] - g[c]) <= 1e-3f * std::max(1.0f, std::abs(r[c])), name);
+            }
+        }
     }
 
     void npyMissingFile()

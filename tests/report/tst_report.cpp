@@ -8,6 +8,8 @@
 #include <QtTest>
 
 #include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sstream>
 
 using namespace ss;
@@ -116,6 +118,8 @@ private slots:
     void wrongSchemaRefused();
     void malformedReportRefused();
     void atomicWriteNamesPath();
+    void atomicWriteRefusesSpecialFiles();
+    void deeplyNestedReportRefused();
     void csvHeaderGolden();
     void consoleTable();
 };
@@ -255,6 +259,48 @@ void TestReport::atomicWriteNamesPath()
     const Status s = writeTextFileAtomic("/nonexistent-dir/sub/report.json", "{}");
     QVERIFY(!s.isOk());
     QVERIFY2(s.message().find("/nonexistent-dir/sub/report.json") != std::string::npos, s.message().c_str());
+}
+
+// Issue 20: the rename of an atomic write replaced a device node (--json /dev/full as root) or a
+// FIFO with a regular file. Anything that exists and is not a regular file is refused and kept.
+void TestReport::atomicWriteRefusesSpecialFiles()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::string fifo = dir.filePath("fifo.json").toStdString();
+    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+    Status s = writeTextFileAtomic(fifo, "{}");
+    QVERIFY(!s.isOk());
+    QVERIFY2(s.message().find("is not a regular file") != std::string::npos, s.message().c_str());
+    struct stat st{};
+    QCOMPARE(::stat(fifo.c_str(), &st), 0);
+    QVERIFY(S_ISFIFO(st.st_mode));
+    s = writeTextFileAtomic("/dev/full", "{}");
+    QVERIFY(!s.isOk());
+    QVERIFY2(s.message().find("is not a regular file") != std::string::npos, s.message().c_str());
+    s = writeTextFileAtomic(dir.path().toStdString(), "{}");
+    QVERIFY(!s.isOk());
+    QVERIFY2(s.message().find("is a folder") != std::string::npos, s.message().c_str());
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::System | QDir::Hidden).size(), 1); // the FIFO, no temporary
+    const auto missing = writeTextFileAtomic(dir.filePath("no-such-folder/r.json").toStdString(), "{}");
+    QVERIFY2(missing.message().find("does not exist") != std::string::npos, missing.message().c_str());
+    if (::geteuid() != 0) { // root writes anywhere
+        const QString ro = dir.filePath("read-only");
+        QVERIFY(QDir().mkdir(ro));
+        QVERIFY(QFile::setPermissions(ro, QFile::ReadOwner | QFile::ExeOwner));
+        s = writeTextFileAtomic((ro + "/r.json").toStdString(), "{}");
+        QVERIFY(!s.isOk());
+        QVERIFY2(s.message().find("is not writable (Permission denied)") != std::string::npos, s.message().c_str());
+        QVERIFY(QFile::setPermissions(ro, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+    }
+}
+
+void TestReport::deeplyNestedReportRefused()
+{
+    const std::string deep = "{\"benchmarks\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+    auto r = benchFromJsonText(deep, "deep.json");
+    QVERIFY(!r.isOk());
+    QVERIFY2(r.message().find("nests arrays or objects more than 64 levels deep") != std::string::npos, r.message().c_str());
 }
 
 void TestReport::csvHeaderGolden()

@@ -99,6 +99,14 @@ VoicedSpan findVoicedSpan(const std::vector<float>& take, int rate, const VadOpt
                    " ms or more (noise floor " + fmt1(span.noise_dbfs) + " dBFS, loudest " + fmt1(span.peak_dbfs) + " dBFS).";
         return span;
     }
+    size_t clipped = 0;
+    for (size_t i = best_a * frame; i < best_b * frame; ++i)
+        clipped += std::abs(take[i]) >= 0.999f;
+    if (double(clipped) > o.max_clipped_share * double((best_b - best_a) * frame)) {
+        span.clipped = true;
+        span.why = "Clipped: " + std::to_string(clipped) + " samples of the word hit full scale (lower the input level or speak further away).";
+        return span;
+    }
     const size_t margin = size_t(o.margin_seconds * rate);
     span.begin = best_a * frame > margin ? best_a * frame - margin : 0;
     span.end = std::min(take.size(), best_b * frame + margin);

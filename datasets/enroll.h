@@ -34,6 +34,7 @@ struct VadOptions {
     double max_gap_seconds = 0.25;   // quiet gaps up to this long join two voiced runs (one word)
     double min_voiced_seconds = 0.12; // shorter runs are clicks, not words
     double margin_seconds = 0.08;    // kept either side of the voiced run
+    double max_clipped_share = 0.002; // more samples of the word at full scale (|x| >= 0.999) than this: "clipped"
 };
 
 // Where the word is in a take. found = false with `why` (one sentence) when there is no word.
@@ -43,11 +44,12 @@ struct VoicedSpan {
     double peak_dbfs = -120.0;     // loudest frame
     double noise_dbfs = -120.0;    // the noise floor estimate
     bool cut = false;              // the word was longer than the clip and was cut to it
+    bool clipped = false;          // found = false because the word hit full scale
     std::string why;
 };
 
 // The loudest run of voiced frames (gaps up to max_gap joined), with margins. Digital silence counts
-// as -120 dBFS.
+// as -120 dBFS. A word that hits full scale (clipping distorts it) is refused with `clipped` set.
 VoicedSpan findVoicedSpan(const std::vector<float>& take, int rate, const VadOptions& options = {});
 
 // A clip of exactly clip_samples centred on the span, with the take's own audio around the word

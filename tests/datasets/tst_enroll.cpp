@@ -9,6 +9,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -104,6 +105,11 @@ private slots:
             x[i] += y[i];
         s = findVoicedSpan(x, kRate);
         QVERIFY(s.found && double(s.begin) / kRate < 0.5 && double(s.end) / kRate > 1.05);
+        // Driven into full scale: clipped, refused.
+        for (auto& v : x)
+            v = std::clamp(v * 8.0f, -1.0f, 1.0f);
+        s = findVoicedSpan(x, kRate);
+        QVERIFY(!s.found && s.clipped && s.why.starts_with("Clipped"));
     }
 
     void folderIsReadBackWithItsSplits()

@@ -48,9 +48,9 @@ int cmdTrain(const QStringList& args)
                          "(complementary masks: packs with zero collisions).", "KIND", "complementary"});
     p.addOption({"weight-density", "conv1,conv2,linear1[,output] weight densities (default: the arch's).", "LIST"});
     p.addOption({"classes", "Keyword set: commands (yes no up down ...) or digits (zero .. nine).", "SET", "commands"});
-    p.addOption({"epochs", "Epochs (default 20; 10 with --init).", "N"});
+    p.addOption({"epochs", "Epochs (default 20).", "N"});
     p.addOption({"batch", "Items per optimiser step (default 32).", "N"});
-    p.addOption({"lr", "Initial learning rate (default 0.003, 0.0003 with --init; x0.9 after every epoch).", "LR"});
+    p.addOption({"lr", "Initial learning rate (default 0.003, 0.001 with --init; x0.9 after every epoch).", "LR"});
     p.addOption({"lr-gamma", "Learning rate x this after every epoch (default 0.9).", "G"});
     p.addOption({"optimizer", "adam (default), adamw (Adam with decoupled weight decay) or sgd (the published recipe: "
                               "--optimizer sgd --lr 0.01 --batch 16 --epochs 30 --weight-decay 0.01).", "OPT"});
@@ -73,9 +73,9 @@ int cmdTrain(const QStringList& args)
     p.addOption({"init", "Fine-tune (personalise) this trained model file: masks, routes, P and k stay as they are; weights,\n"
                          "statistics and duty cycles start from it. --data is then e.g. an enrollment folder.", "MODEL"});
     p.addOption({"mix", "With --init: a base corpus mixed in so other voices are not forgotten.", "DIR"});
-    p.addOption({"mix-ratio", "Base items per --data training item (default 2; drawn once).", "X"});
+    p.addOption({"mix-ratio", "Base items per --data training item (default 6; drawn once).", "X"});
     p.addOption({"patience", "Stop after N epochs without a better validation accuracy and keep the best epoch\n"
-                             "(default 0 = off; 3 with --init).", "N"});
+                             "(default 0 = off; 6 with --init).", "N"});
     p.addOption({"leave-out", "Leave-one-family-out: drop the clips of family:NAME or voice:NAME (speakers.tsv of a\n"
                               "'dataset synth' tree) from every split, so the model never hears them. With --init and --mix it applies\n"
                               "to the --mix corpus.", "SPEC"});

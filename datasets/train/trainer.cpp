@@ -747,15 +747,16 @@ std::string checkpointPath(const std::string& output) { return output + ".ckpt";
 
 TrainOptions withDefaults(TrainOptions o)
 {
-    // Fine-tuning starts from a trained model: a tenth of the learning rate (measured: the full one
-    // forgets the base voices, -5 points on the base test split in 4 epochs) and few epochs.
+    // Fine-tuning starts from a trained model: a third of the learning rate (measured: the full one
+    // forgets the base voices, -5 points on the base test split in 4 epochs; a tenth for 10 epochs,
+    // 60 steps on 5 takes per keyword, barely moved recall on an unheard voice: 35% -> 40%).
     const bool fine_tune = !o.init.empty();
     if (o.epochs <= 0)
-        o.epochs = fine_tune ? 10 : kDefaultEpochs;
+        o.epochs = kDefaultEpochs;
     if (o.batch <= 0)
         o.batch = kDefaultBatch;
     if (o.lr <= 0)
-        o.lr = fine_tune ? kDefaultLr / 10 : kDefaultLr;
+        o.lr = fine_tune ? kDefaultLr / 3 : kDefaultLr;
     if (o.unknown_share <= 0 || o.unknown_share > 1)
         o.unknown_share = kDefaultUnknownShare;
     if (o.threads <= 0)
@@ -824,7 +825,7 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
                 o.k_inference_factors = {L.k_inference_factor};
             }
         if (o.patience < 0)
-            o.patience = 3;
+            o.patience = 6; // a dozen held-back takes are a noisy judge: stop only on a long plateau
     }
     // The reader's default seed, so that validation and test silence are those `eval` uses.
     auto opened = init_model ? openGsc(o.data_dir, *preset, init_model->classes) : openGsc(o.data_dir, *preset);

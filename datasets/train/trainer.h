@@ -82,9 +82,9 @@ struct TrainOptions {
     // With init: a base corpus (Speech Commands layout, the model's classes) mixed into training so
     // that other voices are not forgotten: mix_ratio x the data set's training items, drawn once.
     std::string mix_dir;
-    double mix_ratio = 2.0;
+    double mix_ratio = 6.0;
     // Early stopping: stop after this many epochs without a better validation accuracy and keep the
-    // best epoch's weights (0 = off, train every epoch; the default with init is 3).
+    // best epoch's weights (0 = off, train every epoch; the default with init is 6).
     int patience = -1;
 
     // Leave-one-family-out: "family:NAME" or "voice:NAME" (datasets/synth.h, selectSynthSpeakers):

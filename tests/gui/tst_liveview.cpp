@@ -376,13 +376,21 @@ private slots:
                 keepPicture(*d, "enroll-take.png");
             }
         });
+        // Nothing plays at first: the first take of 'yes' hears silence, says why and asks again.
+        QVERIFY2(d->startSession(), qPrintable(d->lastError()));
+        QTRY_VERIFY_WITH_TIMEOUT(refused >= 1, 10000);
+        QCOMPARE(takes, 0);
+        QVERIFY2(d->messageText().endsWith("Once more, please.") && d->messageText().size() > 30, qPrintable(d->messageText()));
+        QCOMPARE(d->promptText(), QString("Say 'yes'"));
+        QCOMPARE(d->takeText(), QString("take 1 of 2"));
+        keepPicture(*d, "enroll-refused.png");
         QProcess play;
         play.start("paplay", {"-d", "virt", wav});
         QVERIFY(play.waitForStarted());
-        QVERIFY2(d->startSession(), qPrintable(d->lastError()));
         QTRY_VERIFY_WITH_TIMEOUT(s->state() == EnrollmentSession::State::Finished || s->state() == EnrollmentSession::State::Failed, 40000);
         QVERIFY2(s->state() == EnrollmentSession::State::Finished, qPrintable(d->messageText()));
-        QVERIFY2(prompts.size() >= 6, qPrintable(prompts.join(" | ")));
+        QVERIFY2(prompts.size() >= 7, qPrintable(prompts.join(" | ")));
+        QCOMPARE(prompts[2], QString("Say 'yes' / take 1 of 2")); // asked again after the silent take
         QCOMPARE(prompts[0].section(" / ", 0, 0), QString("Stay quiet: recording the room"));
         QCOMPARE(prompts[1], QString("Say 'yes' / take 1 of 2"));
         QVERIFY2(prompts.contains("Say 'yes' / take 2 of 2") && prompts.contains("Say 'no' / take 2 of 2"), qPrintable(prompts.join(" | ")));

@@ -104,9 +104,7 @@ void EnrollmentSession::beginStep(int step)
     phase_seconds_ = plan_.countdown_seconds;
     phase_clock_.start();
     setState(State::Countdown);
-    ticker_->start();
-    if (phase_seconds_ <= 0)
-        startRecording();
+    ticker_->start(); // onTick starts the recording when the countdown is over (at once for 0 s)
 }
 
 void EnrollmentSession::startRecording()
@@ -157,7 +155,9 @@ void EnrollmentSession::finishRecording()
     last_take_ = std::move(view);
     emit takeRecorded(current_, found);
     if (!found) {
-        beginStep(current_); // the same prompt again; the dialog shows why
+        beginStep(current_); // the same prompt again; the dialog shows why...
+        // ...and the countdown leaves time to read it.
+        phase_seconds_ = std::max(plan_.countdown_seconds, plan_.review_seconds);
         return;
     }
     phase_seconds_ = plan_.review_seconds;

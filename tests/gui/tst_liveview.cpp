@@ -349,6 +349,8 @@ private slots:
         v.refreshInputs(2000);
         QVERIFY2(v.selectInput("device:Remapped Monitor of Null Output"), qPrintable(v.inputIds().join(", ")));
         keepPicture(v, "live-tab-1024x700.png");
+        // The Live tab with its new row still fits a 1024 px window (tab frame and margins aside).
+        QVERIFY2(v.minimumSizeHint().width() <= 1000, qPrintable(QString::number(v.minimumSizeHint().width())));
         EnrollDialog* d = v.openEnrollDialog();
         QVERIFY(d && d->isVisible());
         EnrollmentPlan plan;

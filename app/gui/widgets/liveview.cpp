@@ -172,10 +172,13 @@ LiveView::LiveView(QWidget* parent)
     model_choice_->setMaximumWidth(240); // long file names must not push the row past 1024 px
     enroll_->setToolTip(tr("Record your takes of each keyword, the room and other words from the chosen microphone, "
                            "trimmed to the spoken word, as a folder Personalise… trains on."));
-    engine_row->addWidget(new QLabel(tr("Model:"), this));
-    engine_row->addWidget(model_choice_);
-    engine_row->addWidget(enroll_);
-    engine_row->addWidget(personalise_);
+    // Issue 15 shares the status line's row (the engine row is full at 1024 px; no extra height).
+    auto* status_row = new QHBoxLayout;
+    status_row->addWidget(status_, 1);
+    status_row->addWidget(new QLabel(tr("Model:"), this));
+    status_row->addWidget(model_choice_);
+    status_row->addWidget(enroll_);
+    status_row->addWidget(personalise_);
     QString why;
     if (!PersonaliseRunner::available(&why))
         personalise_->setToolTip(why);
@@ -234,7 +237,7 @@ LiveView::LiveView(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addLayout(engine_row);
-    layout->addWidget(status_);
+    layout->addLayout(status_row);
     layout->addWidget(spectrogram_, 2);
     layout->addWidget(middle, 2);
     layout->addWidget(chart_view_, 3);

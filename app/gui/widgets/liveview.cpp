@@ -1,6 +1,11 @@
 #include "widgets/liveview.h"
 
 #include "widgets/enginecolors.h"
+#include "widgets/enrolldialog.h"
+#include "widgets/personalisedialog.h"
+
+#include "guicore/modelloader.h"
+#include "guicore/personaliserunner.h"
 
 #include "engines/engine.h"
 
@@ -8,6 +13,7 @@
 #include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFileInfo>
 #include <QFileDialog>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -32,6 +38,9 @@ namespace {
 constexpr int kSpectrogramColumns = 320; // ~10 s of 32 ms frames
 constexpr double kChartSeconds = 20;     // latency chart: the last 20 s
 const char* const kInputKey = "live/input";
+const char* const kEnrollmentKey = "live/enrollmentFolder"; // EnrollDialog writes it too
+const char* const kPersonalBaseKey = "live/personalBase";   // the base model file of...
+const char* const kPersonalModelKey = "live/personalModel"; // ...the last personalised model
 const std::string kFpgaSim = "fpga-sim:u250/sparse-sparse";
 
 QRgb heat(float v) // v in [0, 1]: dark blue -> purple -> orange -> pale yellow
@@ -109,6 +118,9 @@ LiveView::LiveView(QWidget* parent)
     , spectrogram_(new SpectrogramWidget(this))
     , log_(new QTableWidget(0, 3, this))
     , chart_view_(new QChartView(this))
+    , model_choice_(new QComboBox(this))
+    , enroll_(new QPushButton(tr("Enroll my voice…"), this))
+    , personalise_(new QPushButton(tr("Personalise…"), this))
 {
     input_->setToolTip(tr("Where the audio comes from: a capture device (remembered), a WAV file played as the microphone "
                           "at real time, or the bundled spoken words."));
@@ -155,6 +167,26 @@ LiveView::LiveView(QWidget* parent)
         });
     }
     engine_row->addStretch();
+    model_choice_->setToolTip(tr("The model the Live tab runs: the loaded (base) model, or the one personalised on your voice."));
+    model_choice_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    model_choice_->setMaximumWidth(240); // long file names must not push the row past 1024 px
+    enroll_->setToolTip(tr("Record your takes of each keyword, the room and other words from the chosen microphone, "
+                           "trimmed to the spoken word, as a folder Personalise… trains on."));
+    // Issue 15 shares the status line's row (the engine row is full at 1024 px; no extra height).
+    auto* status_row = new QHBoxLayout;
+    status_row->addWidget(status_, 1);
+    status_row->addWidget(new QLabel(tr("Model:"), this));
+    status_row->addWidget(model_choice_);
+    status_row->addWidget(enroll_);
+    status_row->addWidget(personalise_);
+    QString why;
+    if (!PersonaliseRunner::available(&why))
+        personalise_->setToolTip(why);
+    else
+        personalise_->setToolTip(tr("Fine-tune the loaded model on an enrollment folder (masks, routes, P and k stay fixed) and compare before/after."));
+    connect(enroll_, &QPushButton::clicked, this, &LiveView::openEnrollDialog);
+    connect(personalise_, &QPushButton::clicked, this, &LiveView::openPersonaliseDialog);
+    connect(model_choice_, &QComboBox::activated, this, &LiveView::applyModelChoice);
 
     auto* classes = new QGridLayout;
     for (int i = 0; i < 3; ++i) {
@@ -205,7 +237,7 @@ LiveView::LiveView(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addLayout(engine_row);
-    layout->addWidget(status_);
+    layout->addLayout(status_row);
     layout->addWidget(spectrogram_, 2);
     layout->addWidget(middle, 2);
     layout->addWidget(chart_view_, 3);
@@ -236,10 +268,111 @@ LiveView::LiveView(QWidget* parent)
     status_->setText(tr("Pick an input and press Start. Without a microphone: \"Play a WAV file as the microphone\" or the bundled words."));
 }
 
-void LiveView::setModel(std::shared_ptr<const ss::Model> model)
+void LiveView::setModel(std::shared_ptr<const ss::Model> model, const QString& path)
 {
-    controller_->setModel(std::move(model));
+    const bool same_base = !path.isEmpty() && path == base_path_;
+    base_model_ = std::move(model);
+    base_path_ = path;
+    if (!same_base) {
+        personal_model_.reset();
+        personal_path_.clear();
+    }
+    model_choice_->clear();
+    if (base_model_)
+        model_choice_->addItem(tr("base: %1").arg(QString::fromStdString(base_model_->name)));
+    if (personal_model_)
+        model_choice_->addItem(tr("personalised: %1").arg(QFileInfo(personal_path_).fileName()));
+    applyModelChoice();
+    // A personalised model made from this file earlier (restoreSettings) is offered again, not switched to.
+    if (!same_base && !path.isEmpty() && remembered_personal_.first == path && QFileInfo(remembered_personal_.second).isFile()) {
+        if (setPersonalModel(remembered_personal_.second))
+            usePersonalModel(false);
+        else
+            error_.clear();
+    }
+    enroll_->setEnabled(base_model_ != nullptr);
+    QString why;
+    personalise_->setEnabled(base_model_ != nullptr && !base_path_.isEmpty() && PersonaliseRunner::available(&why));
+}
+
+bool LiveView::setPersonalModel(const QString& path)
+{
+    ModelLoadResult r = ModelLoader::load(path);
+    if (!r.ok()) {
+        showError(r.error);
+        return false;
+    }
+    personal_model_ = r.loaded->model;
+    personal_path_ = r.loaded->path;
+    const QString text = tr("personalised: %1").arg(QFileInfo(personal_path_).fileName());
+    if (model_choice_->count() < 2)
+        model_choice_->addItem(text);
+    else
+        model_choice_->setItemText(1, text);
+    model_choice_->setItemData(1, personal_path_, Qt::ToolTipRole);
+    if (!base_path_.isEmpty())
+        remembered_personal_ = {base_path_, personal_path_};
+    return usePersonalModel(true);
+}
+
+bool LiveView::usePersonalModel(bool personal)
+{
+    if (personal && !personal_model_)
+        return false;
+    model_choice_->setCurrentIndex(personal ? 1 : 0);
+    applyModelChoice();
+    return true;
+}
+
+bool LiveView::usingPersonalModel() const { return personal_model_ && model_choice_->currentIndex() == 1; }
+
+QStringList LiveView::modelChoices() const
+{
+    QStringList texts;
+    for (int i = 0; i < model_choice_->count(); ++i)
+        texts << model_choice_->itemText(i);
+    return texts;
+}
+
+void LiveView::applyModelChoice()
+{
+    auto chosen = usingPersonalModel() ? personal_model_ : base_model_;
+    if (controller_->model() == chosen.get())
+        return;
+    const bool was_running = controller_->isRunning();
+    if (was_running)
+        controller_->stop();
+    controller_->setModel(chosen);
     resetDisplays();
+    if (chosen && personal_model_) // with only the base model there is nothing to say
+        status_->setText(was_running ? tr("Stopped: now running %1; press Start.").arg(model_choice_->currentText())
+                                     : tr("Model: %1.").arg(model_choice_->currentText()));
+}
+
+QString LiveView::enrollDevice() const
+{
+    const QString id = currentInput();
+    return id.startsWith(QLatin1String("device:")) ? id.mid(int(qstrlen("device:"))) : QString();
+}
+
+EnrollDialog* LiveView::openEnrollDialog()
+{
+    if (controller_->isRunning())
+        stop(); // one user of the microphone at a time
+    auto* d = new EnrollDialog(base_model_, LiveController::inputDevices(1000), enrollDevice(), this);
+    d->setAttribute(Qt::WA_DeleteOnClose);
+    connect(d, &EnrollDialog::saved, this, [this](const QString& folder) { last_enrollment_ = folder; });
+    d->show();
+    return d;
+}
+
+PersonaliseDialog* LiveView::openPersonaliseDialog()
+{
+    auto* d = new PersonaliseDialog(base_path_, last_enrollment_, this);
+    d->setAttribute(Qt::WA_DeleteOnClose);
+    connect(d, &PersonaliseDialog::personalised, this, [this](const QString& path) { setPersonalModel(path); });
+    d->show();
+    return d;
 }
 
 void LiveView::refreshInputs(int wait_ms)
@@ -497,12 +630,25 @@ void LiveView::saveSettings(QSettings& s) const
 {
     if (!remembered_input_.isEmpty())
         s.setValue(kInputKey, remembered_input_);
+    if (!last_enrollment_.isEmpty())
+        s.setValue(kEnrollmentKey, last_enrollment_);
+    if (!remembered_personal_.first.isEmpty()) {
+        s.setValue(kPersonalBaseKey, remembered_personal_.first);
+        s.setValue(kPersonalModelKey, remembered_personal_.second);
+    }
 }
 
 void LiveView::restoreSettings(const QSettings& s)
 {
     remembered_input_ = s.value(kInputKey).toString();
     selectInput(remembered_input_);
+    if (last_enrollment_.isEmpty())
+        last_enrollment_ = s.value(kEnrollmentKey).toString();
+    remembered_personal_ = {s.value(kPersonalBaseKey).toString(), s.value(kPersonalModelKey).toString()};
+    // The model may be open already: offer its personalised one now.
+    if (!base_path_.isEmpty() && !personal_model_ && remembered_personal_.first == base_path_ &&
+        QFileInfo(remembered_personal_.second).isFile() && setPersonalModel(remembered_personal_.second))
+        usePersonalModel(false);
 }
 
 } // namespace gui

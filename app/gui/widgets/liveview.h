@@ -25,6 +25,9 @@ class QValueAxis;
 
 namespace gui {
 
+class EnrollDialog;
+class PersonaliseDialog;
+
 // A scrolling spectrogram: columns of the model's features appended on the right.
 class SpectrogramWidget : public QWidget {
     Q_OBJECT
@@ -49,7 +52,21 @@ class LiveView : public QWidget {
 public:
     explicit LiveView(QWidget* parent = nullptr);
     LiveController* controller() const { return controller_; }
-    void setModel(std::shared_ptr<const ss::Model> model);
+    // The base model (the app's loaded one) and its file (what Personalise… fine-tunes). A
+    // personalised model remembered for this file is offered beside it.
+    void setModel(std::shared_ptr<const ss::Model> model, const QString& path = {});
+    // Offers a personalised model file in the Model combo and switches to it; false with the
+    // loader's sentence shown and in lastError().
+    bool setPersonalModel(const QString& path);
+    // The Model combo: false = the base model, true = the personalised one (if there is one).
+    bool usePersonalModel(bool personal);
+    bool usingPersonalModel() const;
+    QStringList modelChoices() const; // the combo's texts
+
+    // Issue 15's dialogs (non-modal, deleted on close); the pointers are for tests.
+    EnrollDialog* openEnrollDialog();
+    PersonaliseDialog* openPersonaliseDialog();
+    QString lastEnrollment() const { return last_enrollment_; }
 
     // The input choices: "device:<description>", "wav" (asks for a file), "demo" (the bundled words).
     void refreshInputs(int wait_ms = 0);
@@ -82,6 +99,8 @@ private:
     void showError(const QString& sentence);
     void resetDisplays();
     void rebuildSeries();
+    void applyModelChoice();
+    QString enrollDevice() const;
 
     LiveController* controller_;
     QComboBox* input_;
@@ -101,6 +120,12 @@ private:
     QList<QCheckBox*> engine_boxes_;
     QString error_;
     QString remembered_input_;
+    QComboBox* model_choice_;
+    QPushButton* enroll_;
+    QPushButton* personalise_;
+    std::shared_ptr<const ss::Model> base_model_, personal_model_;
+    QString base_path_, personal_path_, last_enrollment_;
+    std::pair<QString, QString> remembered_personal_; // (base model file, its personalised model file)
     double max_latency_ = 1;
 };
 

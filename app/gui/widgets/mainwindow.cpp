@@ -289,7 +289,7 @@ bool MainWindow::openModel(const QString& path)
     model_view_->setLoadedModel(&*loaded_);
     bench_view_->setLoadedModel(&*loaded_);
     vis_view_->setLoadedModel(&*loaded_);
-    live_view_->setModel(loaded_->model);
+    live_view_->setModel(loaded_->model, loaded_->path);
     setWindowTitle(QStringLiteral("%1 — SparseScope").arg(QFileInfo(loaded_->path).fileName()));
     setWindowFilePath(loaded_->path);
     addRecent(loaded_->path);

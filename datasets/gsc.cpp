@@ -275,6 +275,10 @@ Result<std::vector<SplitListEntry>> parseSplitList(const std::string& text, cons
                             where);
         while (entry.starts_with("./"))
             entry.erase(0, 2);
+        if (entry.empty()) // "./" alone names the dataset folder, not a clip
+            return badInput("'" + where + "' line " + std::to_string(line_no) +
+                                " names no clip; a split list names one 'word/file.wav' clip per line.",
+                            where);
         entries.push_back({std::move(entry), line_no});
     }
     return entries;

@@ -28,8 +28,12 @@ for t in $targets; do
   esac
   echo "== fuzz_$t: $(ls "$seeds" | wc -l) seeds, ${seconds} s (log: $log)"
   start=$(date +%s)
-  "$exe" "${opts[@]}" "$work" "$seeds" >"$log" 2>&1
+  "$exe" "${opts[@]}" "$work" "$seeds" >"$log" 2>&1 &
+  pid=$!
+  wait $pid
   rc=$?
+  # libFuzzer ends with _Exit: the targets' scratch files in /dev/shm (named by pid) stay behind.
+  rm -rf /dev/shm/sparsescope-fuzz-*-"$pid" /dev/shm/sparsescope-fuzz-*-"$pid".*
   elapsed=$(( $(date +%s) - start ))
   done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1)
   execs=$(grep -oE 'stat::number_of_executed_units: [0-9]+' "$log" | grep -oE '[0-9]+$')

@@ -17,7 +17,7 @@ DEB_PACKAGES := cmake g++ make pkg-config \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps configure build run test bench clean fresh-check
+.PHONY: all deps configure build run test bench clean fresh-check asan-test fuzz
 
 all: build
 
@@ -53,6 +53,21 @@ run: build
 
 test: build
 	@cd $(BUILD_DIR) && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j $(JOBS)
+
+# The unit suites that need neither libtorch nor a display, under ASan + UBSan (preset asan, build-asan/).
+ASAN_TESTS := tst_model tst_sparsity tst_explain tst_engines tst_audio tst_bench tst_report tst_datasets tst_live
+asan-test: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build build-asan -j $(JOBS) --target $(ASAN_TESTS)
+	@ctest --preset asan -j $(JOBS)
+
+# libFuzzer targets (preset fuzz, clang, build-fuzz/): each runs its seed corpus, then FUZZ_SECONDS of
+# fresh fuzzing (tests/fuzz/README.md). FUZZ_TARGETS="model wav" runs a subset.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh build-fuzz
 
 bench: build
 	@$(BUILD_DIR)/app/cli/sparsescope-cli bench $(MODEL) --engines all --seconds 3

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <unordered_map>
 
@@ -120,18 +121,25 @@ Status applyList(const fs::path& root, const char* list_name, int split,
         return badInput("'" + root.string() + "' has no " + list_name + " (Google Speech Commands names its " +
                             (split == 1 ? "validation" : "test") + " clips there, one 'word/file.wav' per line).",
                         shown);
-    std::ifstream in(list_path);
+    const auto bytes = fs::file_size(list_path, ec);
+    if (ec)
+        return badInput("Cannot read '" + shown + "': " + ec.message() + ".", shown);
+    if (bytes > uint64_t(kMaxSplitListBytes))
+        return badInput("'" + shown + "' is " + std::to_string(bytes) + " bytes long; a split list names one clip per line and " +
+                            "SparseScope reads lists of at most " + std::to_string(kMaxSplitListBytes >> 20) + " MiB.",
+                        shown);
+    std::ifstream in(list_path, std::ios::binary);
     if (!in)
         return badInput("Cannot read '" + shown + "'.", shown);
-    std::string line;
-    int line_no = 0;
-    while (std::getline(in, line)) {
-        ++line_no;
-        std::string entry = trim(line);
-        if (entry.empty())
-            continue;
-        while (entry.starts_with("./"))
-            entry.erase(0, 2);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad())
+        return badInput("Reading '" + shown + "' failed.", shown);
+    auto entries = parseSplitList(text, shown);
+    if (!entries)
+        return entries.error();
+    for (const SplitListEntry& listed : *entries) {
+        const std::string& entry = listed.rel;
+        const int line_no = listed.line;
         const auto found = by_rel.find(entry);
         if (found == by_rel.end()) {
             if (fs::exists(root / entry, ec))
@@ -149,8 +157,6 @@ Status applyList(const fs::path& root, const char* list_name, int split,
                             shown);
         c.split = split;
     }
-    if (in.bad())
-        return badInput("Reading '" + shown + "' failed.", shown);
     return Status::ok();
 }
 
@@ -244,6 +250,38 @@ int GscDataset::classIndex(const std::string& name) const
 {
     const auto it = std::find(classes.begin(), classes.end(), name);
     return it == classes.end() ? -1 : int(it - classes.begin());
+}
+
+Result<std::vector<SplitListEntry>> parseSplitList(const std::string& text, const std::string& where)
+{
+    std::vector<SplitListEntry> entries;
+    int line_no = 0; // text is at most kMaxSplitListBytes when read from a file; int is plenty
+    for (size_t pos = 0; pos < text.size();) {
+        size_t end = text.find('\n', pos);
+        if (end == std::string::npos)
+            end = text.size();
+        ++line_no;
+        std::string entry = trim(text.substr(pos, end - pos));
+        pos = end + 1;
+        if (entry.empty())
+            continue;
+        if (entry.size() > kMaxSplitListEntryBytes)
+            return badInput("'" + where + "' line " + std::to_string(line_no) + " is " + std::to_string(entry.size()) +
+                                " characters long; a split list names one 'word/file.wav' clip per line.",
+                            where);
+        if (std::any_of(entry.begin(), entry.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+            return badInput("'" + where + "' line " + std::to_string(line_no) +
+                                " holds a control character; a split list names one 'word/file.wav' clip per line.",
+                            where);
+        while (entry.starts_with("./"))
+            entry.erase(0, 2);
+        if (entry.empty()) // "./" alone names the dataset folder, not a clip
+            return badInput("'" + where + "' line " + std::to_string(line_no) +
+                                " names no clip; a split list names one 'word/file.wav' clip per line.",
+                            where);
+        entries.push_back({std::move(entry), line_no});
+    }
+    return entries;
 }
 
 Result<GscDataset> openGsc(const std::string& dir, ClassPreset preset, const std::vector<std::string>& classes_override,

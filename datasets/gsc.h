@@ -53,6 +53,23 @@ struct GscDataset {
     int classIndex(const std::string& name) const; // -1 when absent
 };
 
+// One entry of validation_list.txt or testing_list.txt: the clip as the list spells it, relative to
+// the dataset root ("word/file.wav", leading "./" removed), and its line number (from 1).
+struct SplitListEntry {
+    std::string rel;
+    int line = 0;
+};
+
+// Longest list file and list entry read: GSC's lists are ~100 KB of 30-byte entries.
+inline constexpr int64_t kMaxSplitListBytes = int64_t(64) << 20;
+inline constexpr size_t kMaxSplitListEntryBytes = 1024;
+
+// Parses the text of a split list: one entry per line, surrounding blanks trimmed, blank lines
+// skipped. Refuses an entry longer than kMaxSplitListEntryBytes or holding a control character
+// (a terminal escape must not reach the user's screen through a refusal that quotes it).
+// `where` names the list in the sentence. openGsc reads the lists with it; fuzzers call it directly.
+Result<std::vector<SplitListEntry>> parseSplitList(const std::string& text, const std::string& where);
+
 // Reads the folder structure and the two lists (no audio is decoded; clips are checked when loaded).
 // Classes come from the preset, or from classes_override when it is non-empty (e.g. a model's class
 // names): every entry other than _silence_/_unknown_ is a keyword. Words that are not keywords map

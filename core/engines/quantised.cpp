@@ -261,10 +261,19 @@ Result<QNet> quantise(const Model& model, const QuantOptions& options)
             for (size_t j = 0; j < MN; ++j)
                 w.weight[j] = quantiseValue(wf[j], w.w_scale);
             const double acc_scale = double(w.in_scale) * double(w.w_scale);
+            // The int32 accumulators start at the bias and add up to N products of two int8 values
+            // (|product| <= 128 * 128): the bias is saturated so that no sum can overflow, here or in
+            // the FPGA kernels that take the same integers.
+            const double headroom = double(w.N) * 128.0 * 128.0;
+            const double bias_limit = 2147483647.0 - headroom;
+            if (bias_limit < 0)
+                return unsupported("Layer '" + L.name + "' has a fan-in of " + std::to_string(w.N) +
+                                       "; the fixed-point kernels' int32 accumulators hold at most 131071 int8 products.",
+                                   L.name);
             w.bias.resize(size_t(w.M));
             for (int o = 0; o < w.M; ++o) {
                 const double b = std::round(double(bf[size_t(o)]) / acc_scale);
-                w.bias[size_t(o)] = int32_t(std::clamp(b, -2147483648.0, 2147483647.0));
+                w.bias[size_t(o)] = int32_t(std::clamp(b, -bias_limit, bias_limit));
             }
             // Complementarity of the declared groups (every fan-in position owned at most once).
             if (w.P > 1) {

@@ -1,5 +1,7 @@
 #include "model/npy.h"
 
+#include "util/text.h"
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -11,6 +13,9 @@
 namespace ss {
 
 namespace {
+
+// Header text quoted in a sentence: printable and short (the header is the file's).
+std::string printable(std::string_view v) { return printableExcerpt(v, 40); }
 
 // The header is a Python dict literal, e.g. {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }.
 // A small hand-written parser (no std::regex: its recursion overflows the stack on long headers)
@@ -92,13 +97,6 @@ private:
     {
         error = what;
         return false;
-    }
-    static std::string printable(std::string_view v)
-    {
-        std::string out;
-        for (char c : v.substr(0, 40))
-            out += (static_cast<unsigned char>(c) >= 32 && static_cast<unsigned char>(c) < 127) ? c : '?';
-        return out;
     }
     void skipBlanks()
     {
@@ -197,7 +195,7 @@ Result<Tensor> npyFromBytes(const std::vector<uint8_t>& bytes, const std::string
         return badInput("'" + path + "' " + header.error + ".", path);
     const std::string& descr = header.descr;
     if (descr != "<f4" && descr != "=f4" && descr != "|f4")
-        return badInput("'" + path + "' holds dtype " + descr + "; SparseScope reads float32 (<f4) feature tensors.", path);
+        return badInput("'" + path + "' holds dtype " + printable(descr) + "; SparseScope reads float32 (<f4) feature tensors.", path);
     if (header.fortran_order)
         return badInput("'" + path + "' is in Fortran order; save it with np.ascontiguousarray first.", path);
     // Dimensions are at most 2^40 each; their product is checked before it could overflow.

@@ -3,6 +3,7 @@
 #include "bench/cpu_info.h"
 #include "util/json_depth.h"
 #include "util/output_file.h"
+#include "util/text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -392,7 +393,7 @@ Result<BenchReport> benchFromJson(const json& report)
             out.second.push_back(resultFromJson((*benchmarks)[i], i));
         return out;
     } catch (const std::exception& e) {
-        return badInput(std::string("The benchmark report is malformed: ") + e.what() + ".");
+        return badInput("The benchmark report is malformed: " + printableExcerpt(e.what()) + ".");
     }
 }
 
@@ -405,7 +406,7 @@ Result<BenchReport> benchFromJsonText(const std::string& text, const std::string
     try {
         j = json::parse(text);
     } catch (const json::exception& e) {
-        return badInput((where.empty() ? std::string("The benchmark report") : where) + " is not valid JSON: " + e.what() + ".", where);
+        return badInput((where.empty() ? std::string("The benchmark report") : where) + " is not valid JSON: " + printableExcerpt(e.what()) + ".", where);
     }
     auto r = benchFromJson(j);
     if (!r && !where.empty())

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace ss {
 
@@ -27,6 +28,18 @@ inline std::string trimBlanks(const std::string& s)
         return {};
     const auto e = s.find_last_not_of(" \t\r\n");
     return s.substr(b, e - b + 1);
+}
+
+// Text from a file or a parser's message quoted in a refusal: printable ASCII only (control
+// characters, terminal escapes and non-ASCII bytes become '?'), cut to max_chars with "...".
+inline std::string printableExcerpt(std::string_view s, size_t max_chars = 160)
+{
+    std::string out;
+    for (char c : s.substr(0, max_chars))
+        out += (static_cast<unsigned char>(c) >= 32 && static_cast<unsigned char>(c) < 127) ? c : '?';
+    if (s.size() > max_chars)
+        out += "...";
+    return out;
 }
 
 } // namespace ss

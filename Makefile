@@ -13,7 +13,8 @@ DEB_PACKAGES := cmake g++ make pkg-config \
   libeigen3-dev libsndfile1-dev nlohmann-json3-dev \
   libxrt-dev libtorch-dev libopenblas0-openmp \
   espeak-ng festival festvox-kallpc16k festvox-kdlpc16k festvox-italp16k festvox-itapc16k \
-  festvox-czech-dita festvox-czech-krb festvox-suopuhe-lj sox xvfb xauth pulseaudio pulseaudio-utils poppler-utils
+  festvox-czech-dita festvox-czech-krb festvox-suopuhe-lj sox xvfb xauth pulseaudio pulseaudio-utils poppler-utils \
+  clang libclang-rt-14-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

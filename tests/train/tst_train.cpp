@@ -187,52 +187,6 @@ private slots:
         QVERIFY(silenceClip(NoiseBank{}, 100, 7) == std::vector<float>(100, 0.0f));
     }
 
-    void fineTuneKeepsMasksAndChangesWeights()
-    {
-        if (!skip_.empty())
-            QSKIP(skip_.c_str());
-        const std::string base = tmp_.path().toStdString() + "/cs.safetensors"; // from the test above
-        if (!QFile::exists(QString::fromStdString(base)))
-            QSKIP("needs tinyComplementaryRunLowersLossAndExports");
-        const std::string out = tmp_.path().toStdString() + "/cs-personal.safetensors";
-        auto o = tinyOptions(TrainKind::Complementary, out);
-        o.init = base;
-        o.mix_dir = o.data_dir;
-        o.mix_ratio = 0.5;
-        o.epochs = 1;
-        auto rep = trainModel(o);
-        QVERIFY2(rep.isOk(), rep.isOk() ? "" : rep.message().c_str());
-        QVERIFY(rep->mixed_items > 0);
-        QVERIFY(!rep->before_after.empty());
-        const auto ba = nlohmann::json::parse(rep->before_after);
-        QVERIFY(ba.contains("held_back") && ba.contains("base_test_split"));
-        auto a = loadModel(base), b = loadModel(out);
-        QVERIFY(a.isOk() && b.isOk());
-        QVERIFY(b->info.count("fine_tuned_from") && b->info.count("before_after"));
-        QCOMPARE(a->layers.size(), b->layers.size());
-        bool weights_changed = false;
-        for (size_t i = 0; i < a->layers.size(); ++i) {
-            const auto &La = a->layers[i], &Lb = b->layers[i];
-            QCOMPARE(La.group_size, Lb.group_size);
-            QCOMPARE(La.k, Lb.k);
-            QCOMPARE(La.k_inference, Lb.k_inference);
-            QVERIFY(La.mask.data == Lb.mask.data); // masks (hence routes) untouched
-            weights_changed = weights_changed || La.weight.data != Lb.weight.data;
-            if (Lb.hasWeights() && Lb.group_size > 1)
-                QCOMPARE(checkComplementary(Lb.mask.ptr(), Lb.outputs(), Lb.fanIn(), Lb.group_size).collisions, 0);
-        }
-        QVERIFY(weights_changed);
-        // --mix without --init, and an untrained base, are refused.
-        auto bad = tinyOptions(TrainKind::Complementary, out + ".x");
-        bad.init = (fs::path(SS_BINARY_DIR) / "resources/models/gsc-cs-synth.safetensors").string();
-        auto r = trainModel(bad);
-        QVERIFY(!r.isOk());
-        QVERIFY(r.message().find("untrained") != std::string::npos);
-        bad.init.clear();
-        bad.mix_dir = o.data_dir;
-        QVERIFY(!trainModel(bad).isOk());
-    }
-
     void filtersHaveTheirResponse()
     {
         const int rate = 16000;
@@ -419,6 +373,52 @@ private slots:
                 QVERIFY(L.mask.data[size_t(i)] != 0.0f || L.weight.data[size_t(i)] == 0.0f);
         }
         QCOMPARE(packed, 3);
+    }
+
+    void fineTuneKeepsMasksAndChangesWeights()
+    {
+        if (!skip_.empty())
+            QSKIP(skip_.c_str());
+        const std::string base = tmp_.path().toStdString() + "/cs.safetensors"; // from the test above
+        if (!QFile::exists(QString::fromStdString(base)))
+            QSKIP("needs tinyComplementaryRunLowersLossAndExports");
+        const std::string out = tmp_.path().toStdString() + "/cs-personal.safetensors";
+        auto o = tinyOptions(TrainKind::Complementary, out);
+        o.init = base;
+        o.mix_dir = o.data_dir;
+        o.mix_ratio = 0.5;
+        o.epochs = 1;
+        auto rep = trainModel(o);
+        QVERIFY2(rep.isOk(), rep.isOk() ? "" : rep.message().c_str());
+        QVERIFY(rep->mixed_items > 0);
+        QVERIFY(!rep->before_after.empty());
+        const auto ba = nlohmann::json::parse(rep->before_after);
+        QVERIFY(ba.contains("held_back") && ba.contains("base_test_split"));
+        auto a = loadModel(base), b = loadModel(out);
+        QVERIFY(a.isOk() && b.isOk());
+        QVERIFY(b->info.count("fine_tuned_from") && b->info.count("before_after"));
+        QCOMPARE(a->layers.size(), b->layers.size());
+        bool weights_changed = false;
+        for (size_t i = 0; i < a->layers.size(); ++i) {
+            const auto &La = a->layers[i], &Lb = b->layers[i];
+            QCOMPARE(La.group_size, Lb.group_size);
+            QCOMPARE(La.k, Lb.k);
+            QCOMPARE(La.k_inference, Lb.k_inference);
+            QVERIFY(La.mask.data == Lb.mask.data); // masks (hence routes) untouched
+            weights_changed = weights_changed || La.weight.data != Lb.weight.data;
+            if (Lb.hasWeights() && Lb.group_size > 1)
+                QCOMPARE(checkComplementary(Lb.mask.ptr(), Lb.outputs(), Lb.fanIn(), Lb.group_size).collisions, 0);
+        }
+        QVERIFY(weights_changed);
+        // --mix without --init, and an untrained base, are refused.
+        auto bad = tinyOptions(TrainKind::Complementary, out + ".x");
+        bad.init = (fs::path(SS_BINARY_DIR) / "resources/models/gsc-cs-synth.safetensors").string();
+        auto r = trainModel(bad);
+        QVERIFY(!r.isOk());
+        QVERIFY(r.message().find("untrained") != std::string::npos);
+        bad.init.clear();
+        bad.mix_dir = o.data_dir;
+        QVERIFY(!trainModel(bad).isOk());
     }
 
     void tinySparseAndDenseRuns()

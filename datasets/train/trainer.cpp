@@ -856,12 +856,14 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
             return st.error();
     std::vector<GscClip> train = ds.train;
     int mixed_items = 0;
+    std::optional<GscDataset> base; // the --mix corpus: mixed in now, its test split scored at the end
     if (!o.mix_dir.empty()) {
         if (!init_model)
             return badInput("--mix goes with --init (it mixes a base corpus into fine-tuning).");
-        auto base = openGsc(o.mix_dir, *preset, init_model->classes);
-        if (!base)
-            return base.error();
+        auto opened_base = openGsc(o.mix_dir, *preset, init_model->classes);
+        if (!opened_base)
+            return opened_base.error();
+        base = std::move(*opened_base);
         if (!o.leave_out.empty())
             if (auto st = leaveOut(*base, o.mix_dir); !st)
                 return st.error();
@@ -1535,13 +1537,7 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
                 return st.error();
             ba["held_back"] = {{"base", before}, {"personalised", after}};
         }
-        if (!o.mix_dir.empty()) {
-            auto base = openGsc(o.mix_dir, *preset, init_model->classes);
-            if (!base)
-                return base.error();
-            if (!o.leave_out.empty())
-                if (auto st = leaveOut(*base, o.mix_dir); !st)
-                    return st.error();
+        if (base) {
             if (!base->test.empty()) {
                 if (auto st = score(*init_model, *base, &before); !st)
                     return st.error();

@@ -77,6 +77,10 @@ ss::Result<std::vector<float>> loadInput(const std::string& path, const ss::Mode
         for (int64_t i = 0; i < t->size(); ++i)
             if (!std::isfinite(t->data[size_t(i)]))
                 return ss::badInput("'" + path + "' holds a NaN or infinite value at index " + std::to_string(i) + ".", path);
+            else if (std::abs(double(t->data[size_t(i)])) > ss::kMaxInputMagnitude)
+                return ss::badInput("'" + path + "' holds " + std::to_string(t->data[size_t(i)]) + " at index " + std::to_string(i) +
+                                        "; features must lie within +-" + std::to_string(int(ss::kMaxInputMagnitude)) +
+                                        " (log-mel dB values lie within a few hundred of 0).", path);
         return t->data;
     }
     auto samples = ss::loadClip16k(path, m.audio);

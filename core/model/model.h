@@ -21,6 +21,12 @@ constexpr double kMaxBoostStrength = 20.0;                // exp(+-20) keeps eve
 constexpr int kMinSampleRate = 1000;                      // Hz; audio files and models alike
 constexpr int kMaxModelSampleRate = 192000;               // Hz, a model's front end
 constexpr double kMaxModelClipSeconds = 10.0;             // a model's input window
+// Inputs (features) the engines are proven safe for: log-mel dB lies within a few hundred of 0, and
+// `infer` refuses a .npy input beyond this. The loader refuses a model whose parameters could carry
+// such an input past kMaxActivationBound at any layer (worst case, every weight adding up), so that
+// float32 never overflows and every engine computes the same finite logits.
+constexpr double kMaxInputMagnitude = 1e4;
+constexpr double kMaxActivationBound = 1e28;             // x exp(20), the largest boost, stays below FLT_MAX
 
 enum class LayerKind { Conv2d, Linear, MaxPool2d, BatchNorm, ReLU, KWinners, KWinners2d, Flatten, LogSoftmax };
 

@@ -26,6 +26,8 @@ using nlohmann::json;
 namespace {
 
 constexpr uint64_t kMaxHeader = 100ull << 20; // 100 MiB of JSON is certainly not a model header
+// Tensor data read from one file: every layer within kMaxWeightsPerLayer, far beyond any keyword spotter.
+constexpr uint64_t kMaxModelData = 4ull << 30;
 constexpr int kFormatVersion = 1;
 
 int dtypeSize(const std::string& d)
@@ -107,12 +109,15 @@ Result<SafeTensors> parseSafeTensors(const std::vector<uint8_t>& bytes, const st
                     return badInput("'" + where + "': __metadata__ must be an object of strings.", where);
                 for (auto m = it->begin(); m != it->end(); ++m) {
                     if (!m->is_string())
-                        return badInput("'" + where + "': __metadata__ entry '" + m.key() + "' is not a string.", where);
+                        return badInput("'" + where + "': __metadata__ entry '" + printable(m.key().c_str()) + "' is not a string.", where);
                     st.metadata[m.key()] = m->get<std::string>();
                 }
                 continue;
             }
             const std::string name = it.key();
+            // Names are quoted in sentences: refuse what would reach a terminal raw (ANSI escapes).
+            if (name.size() > 200 || std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 32 || c == 127; }))
+                return badInput("'" + where + "' has a tensor whose name holds control characters or is over 200 bytes long; it is not a SparseScope model.", where);
             const json& t = *it;
             if (!t.is_object() || !t.contains("dtype") || !t.contains("shape") || !t.contains("data_offsets"))
                 return badInput("Tensor '" + name + "' in '" + where + "' lacks dtype, shape or data_offsets.", name);
@@ -572,6 +577,48 @@ Status validateModel(const Model& model)
                                     std::to_string(rep.bad_groups.size()) + " groups).", L.name + ".weight_mask");
         }
     }
+    return checkActivationBound(model);
+}
+
+Status checkActivationBound(const Model& model)
+{
+    // Worst case |activation| after each layer for inputs within +-kMaxInputMagnitude: a weighted
+    // layer adds up |w| over its fan-in, batch norm scales by |gamma| / sqrt(var + eps); ReLU,
+    // pooling, k-WTA (which keeps the unboosted values) and flatten do not grow it; log-softmax at
+    // most doubles it. Trained networks stay many orders of magnitude below the limit.
+    double bound = kMaxInputMagnitude;
+    for (const auto& L : model.layers) {
+        if (L.hasWeights()) {
+            const int64_t M = L.outputs(), N = L.fanIn();
+            if (int64_t(L.weight.data.size()) != M * N)
+                continue; // shape errors are reported by the loader
+            double worst = 0;
+            for (int64_t m = 0; m < M; ++m) {
+                double row = 0;
+                const float* w = L.weight.data.data() + m * N;
+                for (int64_t n = 0; n < N; ++n)
+                    row += std::abs(double(w[n]));
+                const double b = L.bias.data.empty() ? 0.0 : std::abs(double(L.bias.data[size_t(m)]));
+                worst = std::max(worst, row * bound + b);
+            }
+            bound = worst;
+        } else if (L.kind == LayerKind::BatchNorm) {
+            double worst = 0;
+            for (size_t c = 0; c < L.running_var.data.size(); ++c) {
+                const double mean = c < L.running_mean.data.size() ? std::abs(double(L.running_mean.data[c])) : 0.0;
+                const double g = L.affine && c < L.bn_weight.data.size() ? std::abs(double(L.bn_weight.data[c])) : 1.0;
+                const double b = L.affine && c < L.bn_bias.data.size() ? std::abs(double(L.bn_bias.data[c])) : 0.0;
+                worst = std::max(worst, (bound + mean) / std::sqrt(double(L.running_var.data[c]) + double(L.eps)) * g + b);
+            }
+            bound = worst;
+        } else if (L.kind == LayerKind::LogSoftmax) {
+            bound *= 2;
+        }
+        if (!(bound <= kMaxActivationBound))
+            return badInput("Layer '" + L.name + "' could carry an input of magnitude " + num(kMaxInputMagnitude) +
+                                " to " + num(bound) + ", past what float32 holds safely (" + num(kMaxActivationBound) +
+                                "): its parameters are far larger than any trained network's.", L.name);
+    }
     return Status::ok();
 }
 
@@ -723,7 +770,41 @@ Result<Model> loadModel(const std::string& path)
     std::ifstream f(path, std::ios::binary);
     if (!f)
         return badInput("Model file '" + path + "' cannot be opened.", path);
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const uint64_t file_size = std::filesystem::file_size(path, ec);
+    if (ec)
+        return badInput("Model file '" + path + "' cannot be read (" + ec.message() + ").", path);
+    // The header first: its length, then the tensor data it declares. Only what the header
+    // declares is read, so a huge file (or one with garbage after the data) costs its header,
+    // and nothing is allocated for data beyond kMaxModelData.
+    std::vector<uint8_t> bytes(size_t(std::min<uint64_t>(file_size, 8)));
+    f.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(bytes.size()));
+    if (bytes.size() == 8) {
+        uint64_t hlen = 0;
+        for (int i = 7; i >= 0; --i)
+            hlen = (hlen << 8) | bytes[size_t(i)];
+        if (hlen <= kMaxHeader && hlen <= file_size - 8) {
+            bytes.resize(size_t(8 + hlen));
+            f.read(reinterpret_cast<char*>(bytes.data() + 8), std::streamsize(hlen));
+            uint64_t data_end = 0;
+            const std::string_view header_text(reinterpret_cast<const char*>(bytes.data()) + 8, size_t(hlen));
+            if (checkJsonDepth(header_text, "header", path)) {
+                const json header = json::parse(header_text, nullptr, /*allow_exceptions=*/false);
+                if (header.is_object())
+                    for (const auto& [name, t] : header.items())
+                        if (name != "__metadata__" && t.is_object() && t.contains("data_offsets") && t["data_offsets"].is_array() &&
+                            t["data_offsets"].size() == 2 && t["data_offsets"][1].is_number_unsigned())
+                            data_end = std::max(data_end, t["data_offsets"][1].get<uint64_t>());
+            }
+            if (data_end > kMaxModelData)
+                return badInput("Model file '" + path + "' declares " + std::to_string(data_end >> 20) + " MiB of tensor data, more than the " +
+                                    std::to_string(kMaxModelData >> 20) + " MiB SparseScope reads; it is not a keyword-spotting model.", path);
+            const uint64_t want = std::min<uint64_t>(file_size - 8 - hlen, data_end);
+            bytes.resize(size_t(8 + hlen + want));
+            f.read(reinterpret_cast<char*>(bytes.data() + 8 + hlen), std::streamsize(want));
+        }
+    }
+    if (!f)
+        return badInput("Model file '" + path + "' could not be read to its end.", path);
     return modelFromBytes(bytes, path);
 }
 

@@ -28,5 +28,8 @@ std::vector<uint8_t> modelToBytes(const Model& model);
 
 // Checks a model in memory (shapes, masks, zeros outside masks, declared complementarity).
 Status validateModel(const Model& model);
+// Part of validateModel: refuses parameters that could overflow float32 for inputs within
+// +-kMaxInputMagnitude (worst case over every layer; model.h).
+Status checkActivationBound(const Model& model);
 
 } // namespace ss

@@ -591,6 +591,21 @@ private slots:
             d[0] = 1e9f;
             f.setFloats("linear1_kwinners.duty_cycles", d);
         }) << "duty cycles must be between 0 and 1" << "linear1_kwinners.duty_cycles";
+        QTest::newRow("tensor name with an ANSI escape") << mutated([](RawFile& f) {
+            auto t = f.tensors.extract("cnn1.weight");
+            t.key() = "\x1b[31mcnn1.weight";
+            f.tensors.insert(std::move(t));
+        }) << "holds control characters" << file;
+        QTest::newRow("weight FLT_MAX") << mutated([](RawFile& f) {
+            auto w = f.floats("cnn1.weight");
+            *std::find_if(w.begin(), w.end(), [](float v) { return v != 0.0f; }) = std::numeric_limits<float>::max();
+            f.setFloats("cnn1.weight", w);
+        }) << "past what float32 holds safely" << "cnn1";
+        QTest::newRow("batch-norm mean 1e30") << mutated([](RawFile& f) {
+            auto m = f.floats("cnn1_batchnorm.running_mean");
+            m[0] = 1e30f;
+            f.setFloats("cnn1_batchnorm.running_mean", m);
+        }) << "could carry an input of magnitude 10000" << "cnn1_batchnorm";
         QTest::newRow("audio sample_rate 0") << archChange([](json& a) { a["audio"]["sample_rate"] = 0; })
                                              << "sample_rate 0; it must be between 1000 and 192000" << file;
         QTest::newRow("audio sample_rate 2e9") << archChange([](json& a) { a["audio"]["sample_rate"] = 2000000000; })

@@ -4,6 +4,7 @@
 #include "engines/engine.h"
 #include "guicore/benchmarkcontroller.h"
 #include "guicore/format.h"
+#include "guicore/runlistmodel.h"
 #include "widgets/benchmarkview.h"
 #include "widgets/liveview.h"
 #include "widgets/modelview.h"
@@ -80,10 +81,23 @@ MainWindow::MainWindow(Options options, QWidget* parent)
     connect(controller_, &BenchmarkController::runningChanged, this, &MainWindow::updateActions);
     connect(controller_, &BenchmarkController::resultsChanged, this, &MainWindow::updateActions);
     connect(controller_, &BenchmarkController::resultsChanged, this, &MainWindow::updateIsaLabel);
+    connect(controller_, &BenchmarkController::resultsChanged, this, &MainWindow::updateTitle);
+    // A running benchmark shows in the status bar, whichever tab is open.
+    connect(controller_, &BenchmarkController::runningChanged, this, [this](bool running) {
+        run_label_->setVisible(running);
+        if (running)
+            run_label_->setText(tr("Benchmark running: starting…"));
+    });
+    connect(controller_, &BenchmarkController::statusChanged, this, [this](const QString& text) {
+        if (controller_->isRunning())
+            run_label_->setText(tr("Benchmark running: %1").arg(text));
+    });
     connect(controller_, &BenchmarkController::failed, this,
             [this](const QString& sentence) { showError(tr("Benchmark"), sentence); });
     connect(controller_, &BenchmarkController::runFinished, this, [this](bool cancelled) {
-        statusBar()->showMessage(cancelled ? tr("Benchmark stopped.") : tr("Benchmark finished."), 5000);
+        statusBar()->showMessage(cancelled ? tr("Benchmark stopped; its partial figures are kept in the Runs tab and can be saved.")
+                                           : tr("Benchmark finished."),
+                                 5000);
     });
     connect(bench_view_, &BenchmarkView::canStartChanged, this, &MainWindow::updateActions);
 
@@ -198,6 +212,14 @@ void MainWindow::createStatusBar()
     build_label_->setToolTip(buildType().compare(QLatin1String("release"), Qt::CaseInsensitive) == 0
                                  ? tr("An optimised build: timings are meaningful.")
                                  : tr("Not a Release build: timings are not meaningful; build with -DCMAKE_BUILD_TYPE=Release."));
+    run_label_ = new QLabel(this);
+    run_label_->setObjectName(QStringLiteral("runningBenchmarkLabel"));
+    run_label_->setToolTip(tr("A benchmark is running (Benchmark tab, Ctrl+2); Esc stops it."));
+    QFont bold = run_label_->font();
+    bold.setBold(true);
+    run_label_->setFont(bold);
+    run_label_->hide();
+    statusBar()->addPermanentWidget(run_label_);
     statusBar()->addPermanentWidget(cpu_label_);
     statusBar()->addPermanentWidget(isa_label_);
     statusBar()->addPermanentWidget(build_label_);
@@ -271,7 +293,25 @@ void MainWindow::showError(const QString& title, const QString& sentence)
     box->open();
 }
 
-bool MainWindow::openModel(const QString& path)
+QString MainWindow::runningStatus() const { return run_label_->isVisible() || controller_->isRunning() ? run_label_->text() : QString(); }
+
+void MainWindow::updateTitle()
+{
+    if (!loaded_) {
+        setWindowTitle(QStringLiteral("SparseScope"));
+        return;
+    }
+    const QString file = QFileInfo(loaded_->path).fileName();
+    const QString shown = controller_->resultsModelName();
+    const bool other = !shown.isEmpty() && shown != qs(loaded_->model->name) &&
+                       QFileInfo(controller_->resultsModelPath()).absoluteFilePath() != loaded_->path;
+    setWindowTitle(other ? tr("%1 — showing results of %2 — SparseScope").arg(file, shown)
+                         : QStringLiteral("%1 — SparseScope").arg(file));
+}
+
+bool MainWindow::openModel(const QString& path) { return loadModel(path, false); }
+
+bool MainWindow::loadModel(const QString& path, bool keep_results)
 {
     if (controller_->isRunning()) {
         showError(tr("Open Model"), tr("A benchmark is running; stop it (Esc) before opening another model."));
@@ -282,16 +322,16 @@ bool MainWindow::openModel(const QString& path)
         showError(tr("Cannot open the model"), r.error);
         return false;
     }
-    if (loaded_ && loaded_->path != r.loaded->path)
-        controller_->clear(); // results belong to the model they were measured on
+    if (loaded_ && loaded_->path != r.loaded->path && !keep_results)
+        controller_->clear(); // the shown results belong to the model they were measured on; the Runs tab keeps them
     loaded_ = std::move(*r.loaded);
     last_error_.clear();
     model_view_->setLoadedModel(&*loaded_);
     bench_view_->setLoadedModel(&*loaded_);
     vis_view_->setLoadedModel(&*loaded_);
     live_view_->setModel(loaded_->model, loaded_->path);
-    setWindowTitle(QStringLiteral("%1 — SparseScope").arg(QFileInfo(loaded_->path).fileName()));
     setWindowFilePath(loaded_->path);
+    updateTitle();
     addRecent(loaded_->path);
     if (options_.use_settings)
         QSettings().setValue(QLatin1String(kLastModel), loaded_->path);
@@ -308,15 +348,31 @@ bool MainWindow::openResults(const QString& path)
         return false;
     }
     last_error_.clear();
+    // The results' own model, when its file is here: title, status and metadata then name it.
+    const QString model_path = controller_->resultsModelPath();
+    const QString model_name = controller_->resultsModelName();
+    bool switched = false;
+    if (!model_path.isEmpty() && (!loaded_ || QFileInfo(model_path).absoluteFilePath() != loaded_->path) &&
+        QFileInfo(model_path).isFile()) {
+        switched = loadModel(model_path, true);
+        last_error_.clear();
+    }
     showView(View::Benchmark);
-    statusBar()->showMessage(tr("Showing the report %1 (run on %2).").arg(path, qs(controller_->context().host)), 8000);
+    updateTitle();
+    const QString where = qs(controller_->context().host);
+    if (switched)
+        statusBar()->showMessage(tr("Showing the report %1: %2, run on %3; its model is now open.").arg(path, model_name, where), 10000);
+    else if (loaded_ && model_name != qs(loaded_->model->name))
+        statusBar()->showMessage(tr("Showing the report %1: results of %2 (run on %3) while %4 is loaded.")
+                                     .arg(path, model_name, where, qs(loaded_->model->name)),
+                                 10000);
+    else
+        statusBar()->showMessage(tr("Showing the report %1: %2, run on %3.").arg(path, model_name, where), 10000);
     return true;
 }
 
-bool MainWindow::openInitialModel(const QString& path)
+bool MainWindow::openFallbackModel()
 {
-    if (!path.isEmpty())
-        return openModel(path);
     if (options_.use_settings) {
         const QString last = QSettings().value(QLatin1String(kLastModel)).toString();
         if (!last.isEmpty() && QFileInfo(last).isFile())
@@ -326,6 +382,36 @@ bool MainWindow::openInitialModel(const QString& path)
     if (!def.isEmpty())
         return openModel(def);
     statusBar()->showMessage(tr("No model yet: open one (Ctrl+O) or drop a model file on the window."));
+    return false;
+}
+
+bool MainWindow::openInitialModel(const QString& path)
+{
+    if (path.isEmpty())
+        return openFallbackModel();
+    if (path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
+        // A report: its own model when that file is here (openResults), else the usual one first.
+        if (!openResults(path)) {
+            const QString error = last_error_;
+            if (options_.error_dialogs)
+                openFallbackModel();
+            last_error_ = error;
+            return false;
+        }
+        if (!loaded_) {
+            openFallbackModel();
+            updateTitle();
+        }
+        return true;
+    }
+    if (openModel(path))
+        return true;
+    if (options_.error_dialogs) { // interactive: not an empty window after a bad path
+        const QString error = last_error_;
+        openFallbackModel();
+        last_error_ = error;
+        statusBar()->showMessage(error, 15000);
+    }
     return false;
 }
 

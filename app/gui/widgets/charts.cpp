@@ -504,7 +504,7 @@ void EngineBarChartView::refresh()
         if (key_estimated_ && !not_measured.isEmpty())
             key_estimated_->setLabel(tr("%1 (not measured)").arg(not_measured.join(QLatin1Char('/'))));
         chart()->legend()->setVisible(any_measured || !not_measured.isEmpty());
-        chart()->setTitle(any_energy ? tr("Energy per inference") : tr("Energy per inference (when the run ends)"));
+        chart()->setTitle(any_energy || sets_.isEmpty() ? tr("Energy per inference") : tr("Energy (when the run ends)"));
     }
 }
 

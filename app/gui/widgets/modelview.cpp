@@ -243,6 +243,7 @@ void ModelView::rebuildFacts(const LoadedModel* loaded)
         value->setWordWrap(true);
         value->setTextInteractionFlags(Qt::TextSelectableByMouse);
         value->setContentsMargins(8, 0, 0, 4);
+        value->setMinimumWidth(1); // wrap to the panel: a long word or table never widens it past the view
         if (table.isEmpty()) {
             value->setTextFormat(Qt::PlainText);
             value->setText(text);

@@ -12,6 +12,7 @@
 #include "report/report.h"
 #include "widgets/benchmarkview.h"
 #include "widgets/charts.h"
+#include "widgets/exportmenu.h"
 #include "widgets/mainwindow.h"
 #include "widgets/modelview.h"
 #include "widgets/visualiserview.h"
@@ -174,6 +175,8 @@ private Q_SLOTS:
     void notAModelSentence();
     void darkThemeIsReadable();
     void tablesFitAt1024();
+    void modelTabJumpsToVisualiser();
+    void tablesExportCsvAndChartsPng();
     void issue16Screenshots();
 
 private:
@@ -1092,6 +1095,8 @@ void TestGui::runListKeepsRunsAcrossModels()
         last = std::max(last, s->lastSeconds());
     QVERIFY(v->throughputChart()->xAxis()->max() >= last);
     QVERIFY(v->throughputChart()->xAxis()->max() <= last * 1.1 + 0.05);
+    // The per-layer table opens on the technique's engine, not on the last one ticked.
+    QCOMPARE(w.controller()->layerModel()->engine(), QStringLiteral("sparse-sparse"));
     RunListModel* runs = w.controller()->runModel();
     QCOMPARE(runs->rowCount(), 1);
     QCOMPARE(runs->index(0, RunListModel::EnginesColumn).data().toString(), QStringLiteral("dense, sparse-sparse"));
@@ -1328,6 +1333,56 @@ void TestGui::tablesFitAt1024()
              qPrintable(QStringLiteral("the layer table scrolls sideways at 1024×700 (%1 of %2 px)")
                             .arg(t->viewport()->width())
                             .arg(t->horizontalHeader()->length())));
+}
+
+void TestGui::modelTabJumpsToVisualiser()
+{
+    MainWindow w(MainWindow::Options{false, false});
+    w.show();
+    QVERIFY(w.openModel(model_path_));
+    QTableView* t = w.modelView()->layerTable();
+    const int row = rowOfLayer(*t->model(), QStringLiteral("linear1"));
+    QVERIFY(row >= 0);
+    Q_EMIT t->activated(t->model()->index(row, 0)); // what a double-click emits
+    QCOMPARE(w.visualiserView()->isVisible(), true);
+    QVERIFY(w.visualiserView()->explanation());
+    QCOMPARE(QString::fromStdString(w.visualiserView()->explanation()->layer), QStringLiteral("linear1"));
+    // A layer without groups says why and stays on the Model tab.
+    w.showView(MainWindow::View::Model);
+    QVERIFY(!w.showLayerInVisualiser(QStringLiteral("flatten")));
+    QVERIFY(w.modelView()->isVisible());
+}
+
+void TestGui::tablesExportCsvAndChartsPng()
+{
+    MainWindow w(MainWindow::Options{false, false});
+    w.show();
+    QVERIFY(w.openModel(model_path_));
+    QVERIFY(w.openResults(writeReport(QStringLiteral("export.json"), model_path_, loaded_->model->name)));
+    const QString csv = tableToCsv(w.benchmarkView()->resultTable());
+    const QStringList lines = csv.trimmed().split(QLatin1Char('\n'));
+    QCOMPARE(lines.size(), 3); // header + dense + sparse-sparse
+    QVERIFY(lines[0].startsWith(QStringLiteral("Engine,Status,Items/s")));
+    QVERIFY(!lines[0].contains(QStringLiteral("Energy source"))); // hidden columns stay out
+    QVERIFY(lines[2].startsWith(QStringLiteral("sparse-sparse,")));
+    QVERIFY(lines[2].contains(QStringLiteral("4.00×")));
+    QCOMPARE(tableToCsv(w.benchmarkView()->resultTable(), {1}).trimmed().split(QLatin1Char('\n')).size(), 2);
+    // Multi-line headers become one line; every layer is a row.
+    const QStringList layers = tableToCsv(w.modelView()->layerTable()).trimmed().split(QLatin1Char('\n'));
+    QCOMPARE(layers.size(), 15);
+    QVERIFY(layers[0].contains(QStringLiteral("Dense MACs")));
+    // A chart saves as a PNG that is a picture, not a blank.
+    const QString png = dir_.filePath(QStringLiteral("energy.png"));
+    QString error;
+    QVERIFY2(saveWidgetPng(w.benchmarkView()->energyBars(), png, &error), qPrintable(error));
+    QImage img(png);
+    QVERIFY(!img.isNull());
+    QVERIFY(distinctColours(img) > 4);
+    QVERIFY(!saveWidgetPng(w.benchmarkView()->energyBars(), QStringLiteral("/nonexistent-dir/x.png"), &error));
+    QVERIFY(error.contains(QStringLiteral("/nonexistent-dir/x.png")));
+    // The glossary names every term the tables use.
+    for (const char* term : {"<b>w</b>", "<b>P</b>", "<b>k</b>", "<b>a</b>", "<b>bound</b>", "sparse-dense", "sparse-sparse"})
+        QVERIFY2(MainWindow::glossaryText().contains(QLatin1String(term)), term);
 }
 
 // Pictures for the README and for looking at: with SPARSESCOPE_SHOTS=DIR, the Model, Benchmark (after

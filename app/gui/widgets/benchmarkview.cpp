@@ -12,6 +12,7 @@
 #include "guicore/runlistmodel.h"
 #include "widgets/charts.h"
 #include "widgets/enginecolors.h"
+#include "widgets/exportmenu.h"
 
 #include <QAction>
 #include <QCoreApplication>
@@ -315,6 +316,21 @@ BenchmarkView::BenchmarkView(BenchmarkController* controller, QWidget* parent)
     auto* main = new QVBoxLayout(this);
     main->addWidget(run_box);
     main->addWidget(vsplit_, 1);
+
+    // ---- Export: context menus on every chart and table ----
+    const QList<QPair<QChartView*, const char*>> charts = {{line_, "throughput-over-time"}, {ips_bars_, "throughput"},
+                                                          {energy_bars_, "energy-per-inference"}, {resources_chart_, "fpga-resources"}};
+    for (const auto& [chart, name] : charts) {
+        chart->setObjectName(QLatin1String(name));
+        installChartExport(chart);
+    }
+    const QList<QPair<QTableView*, const char*>> tables = {{result_table_, "engines"}, {layer_table_, "per-layer"},
+                                                          {run_table_, "runs"}, {compare_table_, "compare-runs"},
+                                                          {resources_table_, "fpga-resources-table"}};
+    for (const auto& [table, name] : tables) {
+        table->setObjectName(QLatin1String(name));
+        installTableExport(table);
+    }
 
     // ---- Wiring ----
     connect(controller_, &BenchmarkController::runStarted, this, &BenchmarkView::onRunStarted);

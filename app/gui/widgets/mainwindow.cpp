@@ -23,6 +23,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -30,6 +31,9 @@
 
 #ifndef SPARSESCOPE_VERSION
 #define SPARSESCOPE_VERSION "unknown"
+#endif
+#ifndef SPARSESCOPE_DOCS_DIR
+#define SPARSESCOPE_DOCS_DIR "docs"
 #endif
 #ifndef SPARSESCOPE_BUILD_TYPE
 #define SPARSESCOPE_BUILD_TYPE ""
@@ -100,6 +104,8 @@ MainWindow::MainWindow(Options options, QWidget* parent)
                                  5000);
     });
     connect(bench_view_, &BenchmarkView::canStartChanged, this, &MainWindow::updateActions);
+    // The Model tab's double-click jumps to the Visualiser on that layer.
+    connect(model_view_, &ModelView::layerActivated, this, [this](const QString& name) { showLayerInVisualiser(name); });
 
     resize(1280, 860);
     if (options_.use_settings)
@@ -163,6 +169,19 @@ void MainWindow::createActions()
     about_->setShortcut(QKeySequence(Qt::Key_F1));
     about_->setMenuRole(QAction::AboutRole);
     connect(about_, &QAction::triggered, this, &MainWindow::about);
+    glossary_ = new QAction(tr("&Glossary"), this);
+    glossary_->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F1));
+    glossary_->setToolTip(tr("What a, w, P, k, the bound and the engines' names mean (Shift+F1)."));
+    connect(glossary_, &QAction::triggered, this, [this] {
+        auto* box = new QMessageBox(QMessageBox::Information, tr("Glossary"), glossaryText(), QMessageBox::Close, this);
+        box->setObjectName(QStringLiteral("glossaryBox"));
+        box->setTextFormat(Qt::RichText);
+        box->setTextInteractionFlags(Qt::TextBrowserInteraction);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        if (auto* label = box->findChild<QLabel*>(QStringLiteral("qt_msgbox_label")))
+            label->setOpenExternalLinks(true);
+        box->open();
+    });
     about_qt_ = new QAction(tr("About &Qt"), this);
     about_qt_->setMenuRole(QAction::AboutQtRole);
     connect(about_qt_, &QAction::triggered, qApp, &QApplication::aboutQt);
@@ -191,6 +210,8 @@ void MainWindow::createMenus()
     bench->addAction(stop_);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(glossary_);
+    help->addSeparator();
     help->addAction(about_);
     help->addAction(about_qt_);
     updateRecentMenu();
@@ -428,6 +449,25 @@ bool MainWindow::startBenchmark()
 
 void MainWindow::stopBenchmark() { controller_->stop(); }
 
+bool MainWindow::showLayerInVisualiser(const QString& name)
+{
+    if (!loaded_)
+        return false;
+    int index = -1;
+    for (size_t i = 0; i < loaded_->model->layers.size(); ++i)
+        if (qs(loaded_->model->layers[i].name) == name)
+            index = int(i);
+    const QString offered = vis_view_->layerNames().filter(QRegularExpression(QStringLiteral("^%1 \\(P = ").arg(QRegularExpression::escape(name)))).value(0);
+    if (index < 0 || offered.isEmpty() || !vis_view_->setLayer(index)) {
+        statusBar()->showMessage(tr("%1 has no complementary groups (P > 1) to show in the Visualiser; cnn and linear layers with "
+                                    "P > 1 have.").arg(name),
+                                 8000);
+        return false;
+    }
+    showView(View::Visualiser);
+    return true;
+}
+
 bool MainWindow::saveResults(const QString& path)
 {
     QString error;
@@ -508,6 +548,33 @@ QString MainWindow::aboutText()
 #endif
                  ),
              engines.join(QStringLiteral(", ")), qs(cpu.model_name).toHtmlEscaped(), qs(cpu.best_isa));
+}
+
+QString MainWindow::glossaryText()
+{
+    const QString docs = QDir::cleanPath(QStringLiteral(SPARSESCOPE_DOCS_DIR));
+    return tr("<table cellspacing='4'>"
+              "<tr><td><b>w</b></td><td>Weight density: the share of a layer's weights kept by its mask (w = 1/P for a "
+              "complementary layer).</td></tr>"
+              "<tr><td><b>P</b></td><td>Group size: P outputs whose masks partition the fan-in, so their kernels overlay "
+              "into one dense kernel (Combine) plus a route saying which output owns each position.</td></tr>"
+              "<tr><td><b>k</b></td><td>k-winners-take-all: the k largest activations of a layer pass, the rest become "
+              "zero.</td></tr>"
+              "<tr><td><b>a</b></td><td>Activation density: the share of non-zero inputs entering a layer (k/N after a "
+              "k-WTA; 1 for the spectrogram). Measured by each engine on its own activations.</td></tr>"
+              "<tr><td><b>bound</b></td><td>The least work: a·w of the dense MACs per layer. 'Bound ×' is dense MACs over "
+              "bound MACs; '% of bound' is the measured speed-up over dense divided by it (above 100%: dense spends more "
+              "time than its MACs).</td></tr>"
+              "<tr><td><b>sparse-dense</b></td><td>Sparse weights, dense input: every input meets the combined kernel; w "
+              "of dense's MACs.</td></tr>"
+              "<tr><td><b>sparse-sparse</b></td><td>Sparse weights and sparse input: only the k winners (Select) meet "
+              "the combined kernel; a·w of dense's MACs.</td></tr>"
+              "<tr><td><b>measured / modelled / estimated</b></td><td>Measured: timed or metered here. Modelled: from the "
+              "FPGA model (fpga-sim). Estimated: CPU time × an assumed power per core.</td></tr>"
+              "</table>"
+              "<p>The maths, once: <a href='file://%1/technique.md'>docs/technique.md</a> and the other notes in "
+              "<a href='file://%1'>%1</a>.</p>")
+        .arg(docs.toHtmlEscaped());
 }
 
 void MainWindow::about() { QMessageBox::about(this, tr("About SparseScope"), aboutText()); }

@@ -53,6 +53,9 @@ public:
     bool saveResults(const QString& path);
 
     void showView(View view);
+    // The Visualiser on the named layer (the Model tab's double-click); false, with a status message,
+    // for a layer without complementary groups.
+    bool showLayerInVisualiser(const QString& name);
     const QString& lastError() const { return last_error_; }
     const LoadedModel* loadedModel() const { return loaded_ ? &*loaded_ : nullptr; }
     ModelView* modelView() const { return model_view_; }
@@ -65,6 +68,8 @@ public:
     QString runningStatus() const;
 
     static QString aboutText();
+    // Help → Glossary: a, w, P, k, the bound, sparse-dense vs sparse-sparse, and where the maths lives.
+    static QString glossaryText();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -111,6 +116,7 @@ private:
     QAction* run_ = nullptr;
     QAction* stop_ = nullptr;
     QAction* about_ = nullptr;
+    QAction* glossary_ = nullptr;
     QAction* about_qt_ = nullptr;
     QAction* view_model_ = nullptr;
     QAction* view_bench_ = nullptr;

@@ -3,6 +3,7 @@
 #include "guicore/format.h"
 #include "guicore/layertablemodel.h"
 #include "guicore/modelloader.h"
+#include "widgets/exportmenu.h"
 
 #include <QFileInfo>
 #include <QFormLayout>
@@ -133,6 +134,14 @@ ModelView::ModelView(QWidget* parent)
     table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 6);
     table_->horizontalHeader()->setStretchLastSection(false);
     table_->setWordWrap(false);
+    table_->setObjectName(QStringLiteral("layers"));
+    installTableExport(table_);
+    table_->setToolTip(tr("Double-click a layer with P > 1 to see Complementary Sparsity step by step on it (Visualiser)."));
+    connect(table_, &QAbstractItemView::activated, this, [this](const QModelIndex& i) {
+        const QString name = proxy_->index(i.row(), LayerTableModel::NameColumn).data().toString();
+        if (!name.isEmpty())
+            Q_EMIT layerActivated(name);
+    });
 
     auto* left = new QWidget(this);
     auto* lv = new QVBoxLayout(left);

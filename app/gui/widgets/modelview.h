@@ -31,6 +31,10 @@ public:
     QList<QLabel*> factValues() const;
     QWidget* factsWidget() const { return facts_box_; }
 
+Q_SIGNALS:
+    // A layer row was double-clicked (or Enter pressed on it): its name in the model.
+    void layerActivated(const QString& name);
+
 protected:
     void changeEvent(QEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;

@@ -177,6 +177,7 @@ private Q_SLOTS:
     void tablesFitAt1024();
     void modelTabJumpsToVisualiser();
     void tablesExportCsvAndChartsPng();
+    void visualiserSumColumnInsideAt1024();
     void issue16Screenshots();
 
 private:
@@ -1385,6 +1386,30 @@ void TestGui::tablesExportCsvAndChartsPng()
         QVERIFY2(MainWindow::glossaryText().contains(QLatin1String(term)), term);
 }
 
+void TestGui::visualiserSumColumnInsideAt1024()
+{
+    const QString cs = shippedModel(QStringLiteral("gsc-cs"));
+    MainWindow w(MainWindow::Options{false, false});
+    w.resize(1024, 700);
+    w.show();
+    QVERIFY(w.openModel(cs.isEmpty() ? model_path_ : cs));
+    w.showView(MainWindow::View::Visualiser);
+    VisualiserView* v = w.visualiserView();
+    QTRY_VERIFY(v->viewportWidth() > 500);
+    QVERIFY(v->fitsWidth());
+    const QStringList layers = v->layerNames();
+    QVERIFY(!layers.isEmpty());
+    for (const QString& name : layers) {
+        QVERIFY(w.showLayerInVisualiser(name.section(QLatin1Char(' '), 0, 0)));
+        v->jumpTo(VisPhase::Sum);
+        v->finishAnimation();
+        QCoreApplication::processEvents();
+        // The whole scene, the accumulators and their "= value" column included, is as wide as the view.
+        QVERIFY2(v->canvas()->sizeHint().width() <= v->viewportWidth(),
+                 qPrintable(QStringLiteral("%1: %2 px wide in a %3 px view").arg(name).arg(v->canvas()->sizeHint().width()).arg(v->viewportWidth())));
+    }
+}
+
 // Pictures for the README and for looking at: with SPARSESCOPE_SHOTS=DIR, the Model, Benchmark (after
 // a short run) and Runs views at 1024×700 and 1920×1080, light and dark.
 void TestGui::issue16Screenshots()
@@ -1424,7 +1449,11 @@ void TestGui::issue16Screenshots()
             v->showRunsTab();
             shot(QStringLiteral("runs"));
             w.showView(MainWindow::View::Visualiser);
+            w.visualiserView()->jumpTo(VisPhase::Sum);
+            w.visualiserView()->finishAnimation();
             shot(QStringLiteral("visualiser"));
+            w.showView(MainWindow::View::Live);
+            shot(QStringLiteral("live"));
         }
     }
     QApplication::setPalette(light);

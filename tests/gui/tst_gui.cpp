@@ -13,6 +13,7 @@
 #include "widgets/benchmarkview.h"
 #include "widgets/charts.h"
 #include "widgets/exportmenu.h"
+#include "widgets/liveview.h"
 #include "widgets/mainwindow.h"
 #include "widgets/modelview.h"
 #include "widgets/visualiserview.h"
@@ -1312,6 +1313,10 @@ void TestGui::darkThemeIsReadable()
             QVERIFY2(bg.lightness() < 100, qPrintable(bg.name()));
             QVERIFY(contrast(c->chart()->titleBrush().color(), bg) >= 4.5);
         }
+        // The Live tab's chart too.
+        auto* live_chart = w.liveView()->findChild<QChartView*>();
+        QVERIFY(live_chart);
+        QVERIFY(live_chart->chart()->backgroundBrush().color().lightness() < 100);
         // Engine check boxes keep the theme's text colour (their colour is a swatch).
         QCheckBox* box = v->engineBox(QStringLiteral("dense"));
         QVERIFY(contrast(box->palette().color(QPalette::WindowText), w.palette().color(QPalette::Window)) >= 4.5);

@@ -1111,6 +1111,10 @@ void TestGui::runListKeepsRunsAcrossModels()
     QVERIFY(w.openModel(copy));
     QCOMPARE(w.controller()->resultModel()->rowCount(), 0);
     QCOMPARE(runs->rowCount(), 1);
+    QVERIFY(!v->resultsBanner()->isVisible());
+    v->selectRuns({0}); // the earlier run shows again, named as another model's if it is one
+    QCOMPARE(w.controller()->resultModel()->rowCount(), 2);
+    QVERIFY(v->resultsBanner()->text().contains(QStringLiteral("Run 1")));
     v->setChosenEngines({QStringLiteral("dense"), QStringLiteral("sparse-dense")});
     QVERIFY(w.startBenchmark());
     QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 2, 120000);

@@ -539,7 +539,10 @@ void BenchmarkView::onResultsChanged()
     // The list highlights the run shown (a single selection shows it; no feedback loop: showRun of
     // the shown run does nothing).
     const int shown = controller_->shownRun();
-    if (shown >= 0) {
+    if (shown < 0) { // nothing shown (another model was opened): a click on any run shows it again
+        QSignalBlocker b(run_table_->selectionModel());
+        run_table_->clearSelection();
+    } else {
         const QModelIndexList sel = run_table_->selectionModel()->selectedRows();
         if (sel.size() <= 1 && (sel.isEmpty() || sel.first().row() != shown)) {
             QSignalBlocker b(run_table_->selectionModel());

@@ -12,6 +12,8 @@
 #include "report/report.h"
 #include "widgets/benchmarkview.h"
 #include "widgets/charts.h"
+#include "widgets/exportmenu.h"
+#include "widgets/liveview.h"
 #include "widgets/mainwindow.h"
 #include "widgets/modelview.h"
 #include "widgets/visualiserview.h"
@@ -22,10 +24,24 @@
 #include "fpga/model/perf_model.h"
 #include "guicore/devicelist.h"
 #include "guicore/fpgaplanmodel.h"
+#include "guicore/runlistmodel.h"
 
 #include <QAbstractItemModelTester>
 #include <QBarSet>
+#include <QAbstractAxis>
+#include <QApplication>
+#include <QChart>
+#include <QCheckBox>
+#include <QHeaderView>
+#include <QLegend>
+#include <QScrollBar>
 #include <QComboBox>
+#include <QLabel>
+#include <QProgressBar>
+#include <QStatusBar>
+#include <QStyleFactory>
+#include <QTableView>
+#include <QValueAxis>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -146,8 +162,28 @@ private Q_SLOTS:
     void resourcesChartHasEveryEngine();
     void visualiserBundledWavReachesSum();
     void fpgaScreenshot();
+    // Issue 16: results tied to their model, run list, empty charts, layout and theme.
+    void reportOpensItsModel();
+    void reportOfAbsentModelSaysSo();
+    void chartsEmptyBeforeRun();
+    void runListKeepsRunsAcrossModels();
+    void metadataWholeAfterModelSwitch();
+    void recipeIsATable();
+    void fpgaSimUnticksEnginesWithoutKernels();
+    void statusBarShowsRunningBenchmark();
+    void jsonOnCommandLineOpensReport();
+    void badPathStillOpensAModel();
+    void notAModelSentence();
+    void darkThemeIsReadable();
+    void tablesFitAt1024();
+    void modelTabJumpsToVisualiser();
+    void tablesExportCsvAndChartsPng();
+    void visualiserSumColumnInsideAt1024();
+    void issue16Screenshots();
 
 private:
+    QString writeReport(const QString& file, const QString& model_path, const std::string& model_name);
+    QString shippedModel(const QString& name) const;
     QTemporaryDir dir_;
     QString model_path_, bad_path_;
     std::optional<LoadedModel> loaded_;
@@ -395,8 +431,25 @@ void TestGui::stopCancelsPromptly()
              qPrintable(QStringLiteral("stop took %1 ms").arg(stopped_after_ms)));
     QCOMPARE(finished.first().first().toBool(), true); // cancelled
     QVERIFY(!c.isRunning());
-    QVERIFY(!c.canSave()); // partial figures are shown, not saved (as the CLI)
     QCOMPARE(c.resultModel()->index(0, 0).data(BenchResultModel::StateRole).toInt(), int(BenchResultModel::Cancelled));
+    // A stopped run is kept in the run list and can be saved, marked partial (issue 16, point 1).
+    QVERIFY(c.isPartial());
+    QCOMPARE(c.runModel()->rowCount(), 1);
+    QVERIFY(c.runModel()->index(0, 0).data(RunListModel::PartialRole).toBool());
+    QVERIFY(c.canSave());
+    const QString partial_path = dir_.filePath(QStringLiteral("partial.json"));
+    QString error;
+    QVERIFY2(c.saveJson(partial_path, &error), qPrintable(error));
+    auto partial = ss::readBenchReport(partial_path.toStdString());
+    QVERIFY2(partial.isOk(), partial.isOk() ? "" : partial.message().c_str());
+    QVERIFY(!partial->first.warnings.empty());
+    QVERIFY(QString::fromStdString(partial->first.warnings.front()).startsWith(QStringLiteral("partial run")));
+    QVERIFY(reportIsPartial(partial->first, partial->second));
+    BenchmarkController reopened;
+    QVERIFY2(reopened.loadJson(partial_path, &error), qPrintable(error));
+    QVERIFY(reopened.isPartial());
+    QCOMPARE(reopened.resultModel()->index(0, 0).data(BenchResultModel::StateRole).toInt(), int(BenchResultModel::Cancelled));
+    QVERIFY(reopened.runModel()->index(0, RunListModel::StateColumn).data().toString().contains(QStringLiteral("partial")));
     // Partial figures still compare (the engines ran interleaved), and say they are partial.
     QVERIFY(c.resultModel()->speedupVsDense(1) > 0);
     QVERIFY(c.resultModel()->index(1, BenchResultModel::SpeedupColumn).data().toString().contains(QStringLiteral("partial")));
@@ -919,6 +972,500 @@ void TestGui::fpgaScreenshot()
     QVERIFY(p.waitForFinished(60000));
     QCOMPARE(p.exitCode(), 1);
     QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(QStringLiteral("does not offer the device")));
+}
+
+// ---- Issue 16 ------------------------------------------------------------------------------------
+
+QString TestGui::writeReport(const QString& file, const QString& model_path, const std::string& model_name)
+{
+    const QString report = dir_.filePath(file);
+    ss::BenchContext ctx = ss::makeContext(model_path.toStdString(), *loaded_->model);
+    ctx.model_name = model_name;
+    if (!ss::writeTextFileAtomic(report.toStdString(), ss::benchToJson(ctx, fakeResults()).dump(2)).isOk())
+        return {};
+    return report;
+}
+
+QString TestGui::shippedModel(const QString& name) const
+{
+    const QString p = QStringLiteral(SS_SOURCE_DIR "/resources/models/") + name + QStringLiteral(".safetensors");
+    return QFileInfo(p).isFile() ? p : QString();
+}
+
+void TestGui::reportOpensItsModel()
+{
+    // A second model with its own name, and a report measured on it.
+    ss::SynthOptions o;
+    auto other = ss::synthModel(o);
+    QVERIFY(other.isOk());
+    other->name = "gsc-other";
+    const QString other_path = dir_.filePath(QStringLiteral("gsc-other.safetensors"));
+    QVERIFY(ss::saveModel(*other, other_path.toStdString()).isOk());
+    const QString report = writeReport(QStringLiteral("other-report.json"), other_path, "gsc-other");
+    QVERIFY(!report.isEmpty());
+
+    MainWindow w(MainWindow::Options{false, false});
+    w.resize(1280, 860);
+    w.show();
+    QVERIFY(w.openModel(model_path_));
+    QVERIFY(w.openResults(report));
+    // Title, status and metadata switch to the report's model; the results stay.
+    QCOMPARE(w.loadedModel()->path, QFileInfo(other_path).absoluteFilePath());
+    QVERIFY2(w.windowTitle().startsWith(QStringLiteral("gsc-other.safetensors")), qPrintable(w.windowTitle()));
+    QVERIFY(!w.windowTitle().contains(QStringLiteral("showing results of")));
+    QCOMPARE(w.controller()->resultModel()->rowCount(), 2);
+    QVERIFY(w.statusBar()->currentMessage().contains(QStringLiteral("gsc-other")));
+    bool names_it = false;
+    for (QLabel* l : w.modelView()->factValues())
+        names_it = names_it || l->text() == QStringLiteral("gsc-other");
+    QVERIFY(names_it);
+    QLabel* banner = w.benchmarkView()->resultsBanner();
+    QVERIFY(banner->isVisible());
+    QVERIFY(banner->text().contains(QStringLiteral("gsc-other")));
+    QVERIFY(!banner->property("otherModel").toBool());
+    QVERIFY(banner->text().contains(QStringLiteral("other-report.json")));
+}
+
+void TestGui::reportOfAbsentModelSaysSo()
+{
+    const QString report = writeReport(QStringLiteral("ghost-report.json"), QStringLiteral("/nonexistent/ghost.safetensors"), "ghost");
+    MainWindow w(MainWindow::Options{false, false});
+    w.show();
+    QVERIFY(w.openModel(model_path_));
+    const QString loaded_name = QString::fromStdString(w.loadedModel()->model->name);
+    QVERIFY(w.openResults(report));
+    QCOMPARE(w.loadedModel()->path, QFileInfo(model_path_).absoluteFilePath()); // nothing to switch to
+    QVERIFY2(w.windowTitle().contains(QStringLiteral("showing results of ghost")), qPrintable(w.windowTitle()));
+    QLabel* banner = w.benchmarkView()->resultsBanner();
+    QVERIFY(banner->isVisible());
+    QVERIFY(banner->property("otherModel").toBool());
+    QVERIFY(banner->text().contains(QStringLiteral("ghost")) && banner->text().contains(loaded_name));
+    QVERIFY(w.statusBar()->currentMessage().contains(QStringLiteral("while")));
+    // A report has no time series: the line chart says so instead of drawing empty axes.
+    ThroughputChartView* line = w.benchmarkView()->throughputChart();
+    QVERIFY(line->isEmptyState());
+    QVERIFY2(line->emptyMessage().contains(QStringLiteral("no time series")), qPrintable(line->emptyMessage()));
+    for (QAbstractAxis* a : line->chart()->axes())
+        QVERIFY(!a->isVisible());
+    QVERIFY(!w.benchmarkView()->throughputBars()->isEmptyState());
+    QVERIFY(!w.benchmarkView()->energyBars()->isEmptyState());
+}
+
+void TestGui::chartsEmptyBeforeRun()
+{
+    MainWindow w(MainWindow::Options{false, false});
+    w.resize(1024, 700);
+    w.show();
+    QVERIFY(w.openModel(model_path_));
+    w.showView(MainWindow::View::Benchmark);
+    QCoreApplication::processEvents();
+    BenchmarkView* v = w.benchmarkView();
+    for (EmptyStateChartView* c : QList<EmptyStateChartView*>{v->throughputChart(), v->throughputBars(), v->energyBars()}) {
+        QVERIFY(c->isEmptyState());
+        QVERIFY(!c->emptyMessage().isEmpty());
+        // No axes, no ticks, no legend: nothing to overlap the title or to show "1 1 1 0 0".
+        for (QAbstractAxis* a : c->chart()->axes())
+            QVERIFY(!a->isVisible());
+        QVERIFY(!c->chart()->legend()->isVisible());
+    }
+    // The idle progress bar is hidden (it looked like a text field).
+    QVERIFY(!v->progressBar()->isVisible());
+    // After a model change too.
+    const QString copy = dir_.filePath(QStringLiteral("copy2.safetensors"));
+    QFile::remove(copy);
+    QVERIFY(QFile::copy(model_path_, copy));
+    QVERIFY(w.openModel(copy));
+    QVERIFY(v->throughputChart()->isEmptyState());
+    QVERIFY(v->energyBars()->isEmptyState());
+}
+
+void TestGui::runListKeepsRunsAcrossModels()
+{
+    MainWindow w(MainWindow::Options{false, false});
+    w.show();
+    QVERIFY(w.openModel(model_path_));
+    BenchmarkView* v = w.benchmarkView();
+    v->setChosenEngines({QStringLiteral("dense"), QStringLiteral("sparse-sparse")});
+    v->setSeconds(0.3);
+    QSignalSpy finished(w.controller(), &BenchmarkController::runFinished);
+    QVERIFY(w.startBenchmark());
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 120000);
+    QVERIFY(!v->throughputChart()->isEmptyState());
+    // The x axis ends at the data (plus a sliver so the last marker is whole), not at a planned range.
+    double last = 0;
+    for (ThroughputSeriesModel* s : w.controller()->seriesModels())
+        last = std::max(last, s->lastSeconds());
+    QVERIFY(v->throughputChart()->xAxis()->max() >= last);
+    QVERIFY(v->throughputChart()->xAxis()->max() <= last * 1.1 + 0.05);
+    // The per-layer table opens on the technique's engine, not on the last one ticked.
+    QCOMPARE(w.controller()->layerModel()->engine(), QStringLiteral("sparse-sparse"));
+    RunListModel* runs = w.controller()->runModel();
+    QCOMPARE(runs->rowCount(), 1);
+    QCOMPARE(runs->index(0, RunListModel::EnginesColumn).data().toString(), QStringLiteral("dense, sparse-sparse"));
+    QVERIFY(v->resultsBanner()->text().contains(QStringLiteral("Run 1")));
+
+    // Another model: the shown results go, the list keeps the run.
+    const QString copy = dir_.filePath(QStringLiteral("copy3.safetensors"));
+    QFile::remove(copy);
+    QVERIFY(QFile::copy(model_path_, copy));
+    QVERIFY(w.openModel(copy));
+    QCOMPARE(w.controller()->resultModel()->rowCount(), 0);
+    QCOMPARE(runs->rowCount(), 1);
+    QVERIFY(!v->resultsBanner()->isVisible());
+    v->selectRuns({0}); // the earlier run shows again, named as another model's if it is one
+    QCOMPARE(w.controller()->resultModel()->rowCount(), 2);
+    QVERIFY(v->resultsBanner()->text().contains(QStringLiteral("Run 1")));
+    v->setChosenEngines({QStringLiteral("dense"), QStringLiteral("sparse-dense")});
+    QVERIFY(w.startBenchmark());
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 2, 120000);
+    QCOMPARE(runs->rowCount(), 2);
+    const QString report = writeReport(QStringLiteral("third.json"), model_path_, QString::fromStdString(loaded_->model->name).toStdString());
+    QVERIFY(w.openResults(report));
+    QCOMPARE(runs->rowCount(), 3);
+
+    // Choosing one run shows it (its time series too); choosing several compares them side by side.
+    v->selectRuns({0});
+    QCOMPARE(w.controller()->shownRun(), 0);
+    QCOMPARE(w.controller()->resultModel()->engines(), (QStringList{QStringLiteral("dense"), QStringLiteral("sparse-sparse")}));
+    QCOMPARE(w.controller()->seriesModels().size(), 2);
+    QVERIFY(w.controller()->seriesModels()[0]->rowCount() > 0);
+    v->selectRuns({0, 1, 2});
+    RunCompareModel* cmp = w.controller()->compareModel();
+    QCOMPARE(cmp->rowCount(), 6);
+    QAbstractItemModelTester t1(runs, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t2(cmp, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(cmp->index(0, RunCompareModel::RunColumn).data().toString(), QStringLiteral("#1"));
+    QCOMPARE(cmp->index(2, RunCompareModel::EngineColumn).data().toString(), QStringLiteral("dense"));
+    QCOMPARE(cmp->index(3, RunCompareModel::EngineColumn).data().toString(), QStringLiteral("sparse-dense"));
+    QVERIFY(cmp->index(3, RunCompareModel::SpeedupColumn).data(RunCompareModel::RawValueRole).toDouble() > 0);
+    QCOMPARE(cmp->index(5, RunCompareModel::SpeedupColumn).data(RunCompareModel::RawValueRole).toDouble(), 4.0);
+    // % of bound is one definition everywhere: × dense / (dense MACs / bound MACs) = 4 / 20.
+    QCOMPARE(cmp->index(5, RunCompareModel::PercentOfBoundColumn).data(RunCompareModel::RawValueRole).toDouble(), 0.2);
+}
+
+void TestGui::metadataWholeAfterModelSwitch()
+{
+    const QString cs = shippedModel(QStringLiteral("gsc-cs")), dense = shippedModel(QStringLiteral("gsc-dense"));
+    if (cs.isEmpty() || dense.isEmpty())
+        QSKIP("the shipped models are not in resources/models");
+    for (const QSize size : {QSize(1024, 700), QSize(1280, 860)})
+    for (const bool cs_first : {true, false}) {
+        MainWindow w(MainWindow::Options{false, false});
+        w.resize(size);
+        w.show();
+        QVERIFY(w.openModel(cs_first ? cs : dense));
+        QTest::qWait(50);
+        QVERIFY(w.openModel(cs_first ? dense : cs));
+        QTest::qWait(50);
+        QCoreApplication::processEvents();
+        const QList<QLabel*> values = w.modelView()->factValues();
+        QVERIFY(values.size() > 8);
+        for (QLabel* l : values) {
+            // Whole: the label is as tall as its text needs at its width, and no wider than the panel.
+            const int need = l->heightForWidth(l->width());
+            QVERIFY2(l->height() >= need, qPrintable(QStringLiteral("%1: %2 < %3 px at %4 px wide (%5×%6)")
+                                                          .arg(l->text().left(40))
+                                                          .arg(l->height())
+                                                          .arg(need)
+                                                          .arg(l->width())
+                                                          .arg(size.width())
+                                                          .arg(size.height())));
+            // Inside the visible panel (the scroll area's viewport), not only inside a wider inner widget.
+            const QWidget* viewport = w.modelView()->factsWidget()->parentWidget();
+            QVERIFY2(l->mapTo(viewport, QPoint(l->width(), 0)).x() <= viewport->width(),
+                     qPrintable(QStringLiteral("%1 ends at %2 of %3 px")
+                                    .arg(l->text().left(40))
+                                    .arg(l->mapTo(viewport, QPoint(l->width(), 0)).x())
+                                    .arg(viewport->width())));
+        }
+    }
+}
+
+void TestGui::recipeIsATable()
+{
+    const QString cs = shippedModel(QStringLiteral("gsc-cs"));
+    if (cs.isEmpty())
+        QSKIP("the shipped models are not in resources/models");
+    MainWindow w(MainWindow::Options{false, false});
+    QVERIFY(w.openModel(cs));
+    bool table = false;
+    for (QLabel* l : w.modelView()->factValues()) {
+        QVERIFY2(!l->text().startsWith(QLatin1Char('{')), qPrintable(l->text().left(60))); // no raw JSON
+        table = table || (l->text().contains(QStringLiteral("<table")) && l->text().contains(QStringLiteral("augmentation")));
+    }
+    QVERIFY(table);
+}
+
+void TestGui::fpgaSimUnticksEnginesWithoutKernels()
+{
+    MainWindow w(MainWindow::Options{false, false});
+    QVERIFY(w.openModel(model_path_));
+    BenchmarkView* v = w.benchmarkView();
+    v->setChosenEngines({QStringLiteral("dense"), QStringLiteral("csr"), QStringLiteral("sparse-sparse")});
+    QVERIFY(v->setDevice(QStringLiteral("fpga-sim:u250")));
+    QCheckBox* csr = v->engineBox(QStringLiteral("csr"));
+    QVERIFY(csr);
+    QVERIFY(!csr->isChecked());
+    QVERIFY(!csr->isEnabled());
+    QVERIFY(!v->kernelsCombo()->isEnabled());
+    QCOMPARE(v->chosenEngines(), (QStringList{QStringLiteral("dense"), QStringLiteral("sparse-sparse")}));
+    QVERIFY(v->setDevice(QStringLiteral("cpu")));
+    QVERIFY(csr->isChecked()); // the user's choice comes back
+    QVERIFY(v->kernelsCombo()->isEnabled());
+}
+
+void TestGui::statusBarShowsRunningBenchmark()
+{
+    MainWindow w(MainWindow::Options{false, false});
+    w.show();
+    QVERIFY(w.openModel(model_path_));
+    w.showView(MainWindow::View::Model); // another tab
+    w.benchmarkView()->setChosenEngines({QStringLiteral("dense")});
+    w.benchmarkView()->setSeconds(60);
+    QSignalSpy finished(w.controller(), &BenchmarkController::runFinished);
+    QVERIFY(w.controller()->start(w.benchmarkView()->request()));
+    QVERIFY(w.runningStatus().startsWith(QStringLiteral("Benchmark running")));
+    QTRY_VERIFY_WITH_TIMEOUT(w.runningStatus().contains(QStringLiteral("dense")), 60000);
+    w.stopBenchmark();
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 60000);
+    QVERIFY(w.runningStatus().isEmpty());
+    QVERIFY(w.controller()->canSave()); // stopped: saved marked partial
+}
+
+void TestGui::jsonOnCommandLineOpensReport()
+{
+    const QString report = writeReport(QStringLiteral("cmdline.json"), model_path_, loaded_->model->name);
+    MainWindow w(MainWindow::Options{false, false});
+    QVERIFY(w.openInitialModel(report));
+    QVERIFY(w.lastError().isEmpty());
+    QCOMPARE(w.controller()->resultModel()->rowCount(), 2);
+    QVERIFY(w.loadedModel()); // the report's model
+    QCOMPARE(w.loadedModel()->path, QFileInfo(model_path_).absoluteFilePath());
+}
+
+void TestGui::badPathStillOpensAModel()
+{
+    {
+        MainWindow w;
+        QVERIFY(w.openModel(model_path_)); // remembered as the last model
+        w.close();
+    }
+    MainWindow w(MainWindow::Options{true, true});
+    QVERIFY(!w.openInitialModel(dir_.filePath(QStringLiteral("no-such.safetensors"))));
+    QVERIFY(!w.lastError().isEmpty());
+    QVERIFY(w.loadedModel()); // not an empty window
+    QCOMPARE(w.loadedModel()->path, QFileInfo(model_path_).absoluteFilePath());
+    if (auto* box = w.findChild<QMessageBox*>(QStringLiteral("errorMessageBox")))
+        box->accept();
+}
+
+void TestGui::notAModelSentence()
+{
+    const ModelLoadResult r = ModelLoader::load(bad_path_);
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error.contains(QStringLiteral("is not a SparseScope model")), qPrintable(r.error));
+    QVERIFY(!r.error.contains(QStringLiteral("header claims")));
+}
+
+namespace {
+QPalette darkPalette()
+{
+    QPalette p;
+    p.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+    p.setColor(QPalette::WindowText, QColor(0xe6, 0xe6, 0xe6));
+    p.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+    p.setColor(QPalette::AlternateBase, QColor(0x2a, 0x2a, 0x2a));
+    p.setColor(QPalette::Text, QColor(0xe6, 0xe6, 0xe6));
+    p.setColor(QPalette::Button, QColor(0x35, 0x35, 0x35));
+    p.setColor(QPalette::ButtonText, QColor(0xe6, 0xe6, 0xe6));
+    p.setColor(QPalette::PlaceholderText, QColor(0xa0, 0xa0, 0xa0));
+    p.setColor(QPalette::ToolTipBase, QColor(0x35, 0x35, 0x35));
+    p.setColor(QPalette::ToolTipText, QColor(0xe6, 0xe6, 0xe6));
+    p.setColor(QPalette::Highlight, QColor(0x3d, 0x6e, 0xa8));
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    p.setColor(QPalette::Disabled, QPalette::Text, QColor(0x80, 0x80, 0x80));
+    p.setColor(QPalette::Disabled, QPalette::WindowText, QColor(0x80, 0x80, 0x80));
+    p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x80, 0x80, 0x80));
+    return p;
+}
+
+double contrast(QColor a, QColor b)
+{
+    auto lum = [](QColor c) {
+        auto ch = [](double v) { v /= 255.0; return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+        return 0.2126 * ch(c.red()) + 0.7152 * ch(c.green()) + 0.0722 * ch(c.blue());
+    };
+    double l1 = lum(a), l2 = lum(b);
+    if (l1 < l2)
+        std::swap(l1, l2);
+    return (l1 + 0.05) / (l2 + 0.05);
+}
+} // namespace
+
+void TestGui::darkThemeIsReadable()
+{
+    const QPalette old = QApplication::palette();
+    QApplication::setPalette(darkPalette());
+    {
+        MainWindow w(MainWindow::Options{false, false});
+        w.show();
+        QVERIFY(w.openModel(model_path_));
+        BenchmarkView* v = w.benchmarkView();
+        // Charts take the theme: dark background, light text (not white boxes).
+        for (QChartView* c : QList<QChartView*>{v->throughputChart(), v->throughputBars(), v->energyBars()}) {
+            const QColor bg = c->chart()->backgroundBrush().color();
+            QVERIFY2(bg.lightness() < 100, qPrintable(bg.name()));
+            QVERIFY(contrast(c->chart()->titleBrush().color(), bg) >= 4.5);
+        }
+        // The Live tab's chart too.
+        auto* live_chart = w.liveView()->findChild<QChartView*>();
+        QVERIFY(live_chart);
+        QVERIFY(live_chart->chart()->backgroundBrush().color().lightness() < 100);
+        // Engine check boxes keep the theme's text colour (their colour is a swatch).
+        QCheckBox* box = v->engineBox(QStringLiteral("dense"));
+        QVERIFY(contrast(box->palette().color(QPalette::WindowText), w.palette().color(QPalette::Window)) >= 4.5);
+        QVERIFY(!box->icon().isNull());
+    }
+    QApplication::setPalette(old);
+}
+
+void TestGui::tablesFitAt1024()
+{
+    MainWindow w(MainWindow::Options{false, false});
+    w.resize(1024, 700);
+    w.show();
+    QVERIFY(w.openModel(model_path_));
+    w.showView(MainWindow::View::Model);
+    QCoreApplication::processEvents();
+    QTableView* t = w.modelView()->layerTable();
+    QTRY_VERIFY(t->isVisible());
+    QVERIFY2(!t->horizontalScrollBar()->isVisible(),
+             qPrintable(QStringLiteral("the layer table scrolls sideways at 1024×700 (%1 of %2 px)")
+                            .arg(t->viewport()->width())
+                            .arg(t->horizontalHeader()->length())));
+}
+
+void TestGui::modelTabJumpsToVisualiser()
+{
+    MainWindow w(MainWindow::Options{false, false});
+    w.show();
+    QVERIFY(w.openModel(model_path_));
+    QTableView* t = w.modelView()->layerTable();
+    const int row = rowOfLayer(*t->model(), QStringLiteral("linear1"));
+    QVERIFY(row >= 0);
+    Q_EMIT t->activated(t->model()->index(row, 0)); // what a double-click emits
+    QCOMPARE(w.visualiserView()->isVisible(), true);
+    QVERIFY(w.visualiserView()->explanation());
+    QCOMPARE(QString::fromStdString(w.visualiserView()->explanation()->layer), QStringLiteral("linear1"));
+    // A layer without groups says why and stays on the Model tab.
+    w.showView(MainWindow::View::Model);
+    QVERIFY(!w.showLayerInVisualiser(QStringLiteral("flatten")));
+    QVERIFY(w.modelView()->isVisible());
+}
+
+void TestGui::tablesExportCsvAndChartsPng()
+{
+    MainWindow w(MainWindow::Options{false, false});
+    w.show();
+    QVERIFY(w.openModel(model_path_));
+    QVERIFY(w.openResults(writeReport(QStringLiteral("export.json"), model_path_, loaded_->model->name)));
+    const QString csv = tableToCsv(w.benchmarkView()->resultTable());
+    const QStringList lines = csv.trimmed().split(QLatin1Char('\n'));
+    QCOMPARE(lines.size(), 3); // header + dense + sparse-sparse
+    QVERIFY(lines[0].startsWith(QStringLiteral("Engine,Status,Items/s")));
+    QVERIFY(!lines[0].contains(QStringLiteral("Energy source"))); // hidden columns stay out
+    QVERIFY(lines[2].startsWith(QStringLiteral("sparse-sparse,")));
+    QVERIFY(lines[2].contains(QStringLiteral("4.00×")));
+    QCOMPARE(tableToCsv(w.benchmarkView()->resultTable(), {1}).trimmed().split(QLatin1Char('\n')).size(), 2);
+    // Multi-line headers become one line; every layer is a row.
+    const QStringList layers = tableToCsv(w.modelView()->layerTable()).trimmed().split(QLatin1Char('\n'));
+    QCOMPARE(layers.size(), 15);
+    QVERIFY(layers[0].contains(QStringLiteral("Dense MACs")));
+    // A chart saves as a PNG that is a picture, not a blank.
+    const QString png = dir_.filePath(QStringLiteral("energy.png"));
+    QString error;
+    QVERIFY2(saveWidgetPng(w.benchmarkView()->energyBars(), png, &error), qPrintable(error));
+    QImage img(png);
+    QVERIFY(!img.isNull());
+    QVERIFY(distinctColours(img) > 4);
+    QVERIFY(!saveWidgetPng(w.benchmarkView()->energyBars(), QStringLiteral("/nonexistent-dir/x.png"), &error));
+    QVERIFY(error.contains(QStringLiteral("/nonexistent-dir/x.png")));
+    // The glossary names every term the tables use.
+    for (const char* term : {"<b>w</b>", "<b>P</b>", "<b>k</b>", "<b>a</b>", "<b>bound</b>", "sparse-dense", "sparse-sparse"})
+        QVERIFY2(MainWindow::glossaryText().contains(QLatin1String(term)), term);
+}
+
+void TestGui::visualiserSumColumnInsideAt1024()
+{
+    const QString cs = shippedModel(QStringLiteral("gsc-cs"));
+    MainWindow w(MainWindow::Options{false, false});
+    w.resize(1024, 700);
+    w.show();
+    QVERIFY(w.openModel(cs.isEmpty() ? model_path_ : cs));
+    w.showView(MainWindow::View::Visualiser);
+    VisualiserView* v = w.visualiserView();
+    QTRY_VERIFY(v->viewportWidth() > 500);
+    QVERIFY(v->fitsWidth());
+    const QStringList layers = v->layerNames();
+    QVERIFY(!layers.isEmpty());
+    for (const QString& name : layers) {
+        QVERIFY(w.showLayerInVisualiser(name.section(QLatin1Char(' '), 0, 0)));
+        v->jumpTo(VisPhase::Sum);
+        v->finishAnimation();
+        QCoreApplication::processEvents();
+        // The whole scene, the accumulators and their "= value" column included, is as wide as the view.
+        QVERIFY2(v->canvas()->sizeHint().width() <= v->viewportWidth(),
+                 qPrintable(QStringLiteral("%1: %2 px wide in a %3 px view").arg(name).arg(v->canvas()->sizeHint().width()).arg(v->viewportWidth())));
+    }
+}
+
+// Pictures for the README and for looking at: with SPARSESCOPE_SHOTS=DIR, the Model, Benchmark (after
+// a short run) and Runs views at 1024×700 and 1920×1080, light and dark.
+void TestGui::issue16Screenshots()
+{
+    const QString out = qEnvironmentVariable("SPARSESCOPE_SHOTS");
+    if (out.isEmpty())
+        QSKIP("set SPARSESCOPE_SHOTS=DIR to write the screenshots");
+    QDir().mkpath(out);
+    const QString cs = shippedModel(QStringLiteral("gsc-cs"));
+    const QString model = cs.isEmpty() ? model_path_ : cs;
+    const QPalette light = QApplication::palette();
+    for (const bool dark : {false, true}) {
+        QApplication::setPalette(dark ? darkPalette() : light);
+        for (const QSize size : {QSize(1024, 700), QSize(1920, 1080)}) {
+            MainWindow w(MainWindow::Options{false, false});
+            w.resize(size);
+            w.show();
+            QVERIFY(w.openModel(shippedModel(QStringLiteral("gsc-dense")).isEmpty() ? model : shippedModel(QStringLiteral("gsc-dense"))));
+            QVERIFY(w.openModel(model));
+            const QString tag = QStringLiteral("%1x%2-%3").arg(size.width()).arg(size.height()).arg(dark ? QStringLiteral("dark") : QStringLiteral("light"));
+            auto shot = [&](const QString& name) {
+                for (int i = 0; i < 5; ++i)
+                    QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+                QVERIFY(w.grab().save(QDir(out).filePath(name + QLatin1Char('-') + tag + QStringLiteral(".png"))));
+            };
+            w.showView(MainWindow::View::Model);
+            shot(QStringLiteral("model"));
+            w.showView(MainWindow::View::Benchmark);
+            shot(QStringLiteral("benchmark-empty"));
+            BenchmarkView* v = w.benchmarkView();
+            v->setChosenEngines({QStringLiteral("dense"), QStringLiteral("csr"), QStringLiteral("sparse-dense"), QStringLiteral("sparse-sparse")});
+            v->setSeconds(1.0);
+            QSignalSpy finished(w.controller(), &BenchmarkController::runFinished);
+            QVERIFY(w.startBenchmark());
+            QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 120000);
+            shot(QStringLiteral("benchmark"));
+            v->showRunsTab();
+            shot(QStringLiteral("runs"));
+            w.showView(MainWindow::View::Visualiser);
+            w.visualiserView()->jumpTo(VisPhase::Sum);
+            w.visualiserView()->finishAnimation();
+            shot(QStringLiteral("visualiser"));
+            w.showView(MainWindow::View::Live);
+            shot(QStringLiteral("live"));
+        }
+    }
+    QApplication::setPalette(light);
 }
 
 QTEST_MAIN(TestGui)

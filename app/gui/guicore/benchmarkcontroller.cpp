@@ -4,14 +4,33 @@
 #include "guicore/format.h"
 #include "guicore/fpgaplanmodel.h"
 #include "guicore/layerbenchmodel.h"
+#include "guicore/runlistmodel.h"
 #include "guicore/throughputseriesmodel.h"
 #include "report/report.h"
 
 #include <nlohmann/json.hpp>
 
+#include <QFileInfo>
+
 #include <set>
 
 namespace gui {
+
+namespace {
+// Whose layers the Per-layer tab shows first: the technique's own engine, sparse-sparse, when it ran;
+// else the last engine that is not a reference (torch) — the sparsest one chosen.
+QString defaultLayerEngine(const std::vector<ss::BenchResult>& results)
+{
+    for (const char* preferred : {"sparse-sparse", "sparse-dense"})
+        for (const ss::BenchResult& r : results)
+            if (r.engine == preferred && !r.layers.empty())
+                return qs(r.engine);
+    for (auto it = results.rbegin(); it != results.rend(); ++it)
+        if (it->engine != "torch" && !it->layers.empty())
+            return qs(it->engine);
+    return results.empty() ? QString() : qs(results.back().engine);
+}
+} // namespace
 
 BenchmarkController::BenchmarkController(QObject* parent)
     : QObject(parent)
@@ -19,6 +38,8 @@ BenchmarkController::BenchmarkController(QObject* parent)
     , results_(new BenchResultModel(this))
     , layers_(new LayerBenchModel(this))
     , plan_(new FpgaPlanModel(this))
+    , runs_(new RunListModel(this))
+    , compare_(new RunCompareModel(this))
 {
     qRegisterMetaType<ss::BenchProgress>();
     qRegisterMetaType<gui::BenchmarkOutcome>();
@@ -55,6 +76,8 @@ bool BenchmarkController::start(const BenchmarkRequest& request)
     loaded_report_ = false;
     fraction_ = 0;
     context_ = {};
+    shown_run_ = -1;
+    report_path_.clear();
     worker_->resetCancel(); // before queueing, so that a stop right after start() is not lost
     setRunning(true);
     results_->setEngines(request.engines);
@@ -105,6 +128,8 @@ void BenchmarkController::clear()
     cancelled_ = false;
     loaded_report_ = false;
     fraction_ = 0;
+    shown_run_ = -1;
+    report_path_.clear();
     results_->clear();
     layers_->clear();
     replaceSeries({});
@@ -141,14 +166,21 @@ void BenchmarkController::onFinished(const gui::BenchmarkOutcome& outcome)
     if (!outcome.results.empty()) {
         results_->setResults(outcome.results, cancelled_);
         layers_->setResults(outcome.results);
-        if (layers_->engine().isEmpty() || results_->rowOf(layers_->engine()) < 0) {
-            // Show the sparsest engine's layers by default: the last one chosen.
-            layers_->setEngine(qs(outcome.results.back().engine));
-        }
+        if (layers_->engine().isEmpty() || results_->rowOf(layers_->engine()) < 0)
+            layers_->setEngine(defaultLayerEngine(outcome.results));
     }
     fraction_ = cancelled_ ? fraction_ : 1.0;
+    if (!outcome.results.empty()) { // every run goes into the list, stopped ones marked partial
+        BenchRun run;
+        run.context = context_;
+        run.results = outcome.results;
+        run.partial = cancelled_;
+        for (const ThroughputSeriesModel* s : series_)
+            run.series.append({s->engine(), s->points()});
+        shown_run_ = runs_->append(std::move(run));
+    }
     setRunning(false);
-    Q_EMIT statusChanged(cancelled_ ? tr("Stopped; partial figures shown (not saved).") : tr("Finished."));
+    Q_EMIT statusChanged(cancelled_ ? tr("Stopped: partial figures shown; Save keeps them marked partial.") : tr("Finished."));
     Q_EMIT resultsChanged();
     Q_EMIT runFinished(cancelled_);
 }
@@ -170,7 +202,64 @@ void BenchmarkController::setRunning(bool running)
 
 bool BenchmarkController::canSave() const
 {
-    return !running_ && results_->hasFinalResults() && !cancelled_;
+    return !running_ && results_->hasFinalResults();
+}
+
+QString BenchmarkController::resultsModelName() const
+{
+    if (!results_->hasFinalResults())
+        return {};
+    if (!context_.model_name.empty())
+        return qs(context_.model_name);
+    return QFileInfo(qs(context_.model_path)).completeBaseName();
+}
+
+ss::BenchContext BenchmarkController::reportContext() const
+{
+    ss::BenchContext c = context_;
+    if (cancelled_ && !reportIsPartial(c, {}))
+        c.warnings.insert(c.warnings.begin(), kPartialRunWarning);
+    return c;
+}
+
+void BenchmarkController::setCompared(const QList<int>& rows)
+{
+    QList<BenchRun> chosen;
+    for (int r : rows)
+        if (const BenchRun* run = runs_->run(r))
+            chosen.append(*run);
+    compare_->setRuns(chosen);
+}
+
+bool BenchmarkController::showRun(int row)
+{
+    const BenchRun* run = runs_->run(row);
+    if (running_ || !run)
+        return false;
+    if (row == shown_run_)
+        return true;
+    context_ = run->context;
+    cancelled_ = run->partial;
+    loaded_report_ = !run->report_path.isEmpty();
+    report_path_ = run->report_path;
+    fraction_ = run->partial ? 0 : 1.0;
+    shown_run_ = row;
+    QStringList engines;
+    for (const EngineSeries& s : run->series)
+        engines << s.engine;
+    replaceSeries(engines);
+    for (int i = 0; i < run->series.size(); ++i)
+        for (const QPointF& p : run->series[i].points)
+            series_[i]->appendPoint(p.x(), p.y());
+    results_->setResults(run->results, run->partial);
+    layers_->setResults(run->results);
+    if (!run->results.empty() && results_->rowOf(layers_->engine()) < 0)
+        layers_->setEngine(defaultLayerEngine(run->results));
+    Q_EMIT progressed(fraction_);
+    Q_EMIT statusChanged(run->partial ? tr("Run %1 (partial: stopped before the end).").arg(run->number)
+                                      : tr("Run %1.").arg(run->number));
+    Q_EMIT resultsChanged();
+    return true;
 }
 
 QString BenchmarkController::isaInUse() const
@@ -189,23 +278,22 @@ QString BenchmarkController::resultsJson() const
 {
     if (!results_->hasFinalResults())
         return {};
-    return qs(ss::benchToJson(context_, results_->results()).dump(2) + "\n");
+    return qs(ss::benchToJson(reportContext(), results_->results()).dump(2) + "\n");
 }
 
 QString BenchmarkController::resultsText() const
 {
     if (!results_->hasFinalResults())
         return {};
-    return qs(ss::benchToConsole(context_, results_->results()));
+    return qs(ss::benchToConsole(reportContext(), results_->results()));
 }
 
 bool BenchmarkController::saveJson(const QString& path, QString* error) const
 {
     if (!canSave()) {
         if (error)
-            *error = running_ ? tr("A benchmark is running; save when it has finished.")
-                              : (cancelled_ ? tr("The last run was stopped; its partial figures are not saved (run it to the end).")
-                                            : tr("There are no results to save yet; run a benchmark first (Ctrl+R)."));
+            *error = running_ ? tr("A benchmark is running; save when it has finished or stop it (Esc).")
+                              : tr("There are no results to save yet; run a benchmark first (Ctrl+R).");
         return false;
     }
     if (auto s = ss::writeTextFileAtomic(path.toStdString(), resultsJson().toStdString()); !s) {
@@ -229,19 +317,19 @@ bool BenchmarkController::loadJson(const QString& path, QString* error)
             *error = qs(report.message());
         return false;
     }
-    context_ = report->first;
-    cancelled_ = false;
-    loaded_report_ = true;
-    QStringList engines;
-    for (const ss::BenchResult& r : report->second)
-        engines << qs(r.engine);
-    replaceSeries({}); // a report holds no time series
-    results_->setResults(report->second);
-    layers_->setResults(report->second);
-    if (!report->second.empty())
-        layers_->setEngine(qs(report->second.back().engine));
-    Q_EMIT resultsChanged();
-    return true;
+    if (report->second.empty()) {
+        if (error)
+            *error = tr("The report %1 holds no benchmark results.").arg(path);
+        return false;
+    }
+    BenchRun run;
+    run.context = report->first;
+    run.results = report->second;
+    run.partial = reportIsPartial(run.context, run.results);
+    run.report_path = QFileInfo(path).absoluteFilePath();
+    const int row = runs_->append(std::move(run));
+    shown_run_ = -1;
+    return showRun(row);
 }
 
 } // namespace gui

@@ -14,6 +14,8 @@ namespace gui {
 class BenchResultModel;
 class FpgaPlanModel;
 class LayerBenchModel;
+class RunCompareModel;
+class RunListModel;
 class ThroughputSeriesModel;
 
 class BenchmarkController : public QObject {
@@ -41,8 +43,25 @@ public:
     const BenchmarkRequest& request() const { return request_; }
     double fractionDone() const { return fraction_; }
     const ss::BenchContext& context() const { return context_; }
-    // Final, complete results exist (a stopped run's partial figures are shown but not saved, like the CLI).
+    // Results are shown and no run is going on; a stopped run's figures are saved marked partial.
     bool canSave() const;
+    // The shown results come from a stopped run (or a report of one).
+    bool isPartial() const { return cancelled_; }
+    // The model the shown results were measured on (from their context), "" when none are shown.
+    QString resultsModelName() const;
+    QString resultsModelPath() const { return QString::fromStdString(context_.model_path); }
+    // The report file the shown results were opened from ("" for a run made here).
+    const QString& reportPath() const { return report_path_; }
+
+    // Every run of the session and every report opened, kept across model changes.
+    RunListModel* runModel() const { return runs_; }
+    // The runs chosen for a side-by-side comparison (setCompared).
+    RunCompareModel* compareModel() const { return compare_; }
+    void setCompared(const QList<int>& rows);
+    // Shows a kept run in the result models and charts; false while running or for a bad row.
+    bool showRun(int row);
+    // The row of runModel() shown now, -1 when none.
+    int shownRun() const { return shown_run_; }
     // The kernel ISAs the engines of the last run used, e.g. "avx512" (empty before any run).
     QString isaInUse() const;
 
@@ -53,7 +72,7 @@ public:
     bool saveJson(const QString& path, QString* error) const;
     // Shows a report written elsewhere (e.g. by the CLI on another machine); no time series.
     bool loadJson(const QString& path, QString* error);
-    // Forgets the shown results (e.g. when another model is opened); nothing while running.
+    // Stops showing results (e.g. when another model is opened); the run list keeps them. Nothing while running.
     void clear();
 
 Q_SIGNALS:
@@ -72,12 +91,17 @@ private:
     void onFailed(const QString& sentence);
     void setRunning(bool running);
     void replaceSeries(const QStringList& engines);
+    ss::BenchContext reportContext() const; // context_ plus the partial-run warning when it applies
 
     QThread thread_;
     BenchmarkWorker* worker_ = nullptr; // lives in thread_
     BenchResultModel* results_;
     LayerBenchModel* layers_;
     FpgaPlanModel* plan_;
+    RunListModel* runs_;
+    RunCompareModel* compare_;
+    int shown_run_ = -1;
+    QString report_path_;
     QList<ThroughputSeriesModel*> series_;
     struct PlotMark {
         qint64 items = 0;

@@ -137,9 +137,7 @@ QString BenchResultModel::columnDescription(int column)
         return tr("The bound: a × w of the dense MACs summed over the layers, with a measured — the least work any "
                   "engine can do.");
     case BoundSpeedupColumn: return tr("Dense MACs over bound MACs: the speed-up an engine working at the bound would get.");
-    case PercentOfBoundColumn:
-        return tr("Achieved speed-up over dense divided by the bound's speed-up: how close the engine comes to the "
-                  "least possible work (needs dense in the run).");
+    case PercentOfBoundColumn: return percentOfBoundDefinition() + tr("\n(Needs dense in the run.)");
     case EnergyColumn:
         return tr("Energy per inference. 'estimated' figures are process CPU time × an assumed power per core, "
                   "not measurements.");

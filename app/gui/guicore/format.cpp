@@ -1,5 +1,7 @@
 #include "guicore/format.h"
 
+#include <QCoreApplication>
+
 #include <cmath>
 
 namespace gui {
@@ -45,5 +47,19 @@ QString joules(double j)
 }
 
 QString percent(double fraction) { return QString::number(100.0 * fraction, 'f', 1) + QStringLiteral("%"); }
+
+QString percentOfBoundDefinition()
+{
+    return QCoreApplication::translate(
+        "Format",
+        "× dense: the engine's measured throughput over dense's, run side by side (a time ratio).\n"
+        "Bound: dense MACs over the bound's MACs, where the bound is a·w of dense per layer and a is the input density "
+        "measured in the run (a MAC ratio): the speed-up of an engine doing only the bound's work at dense's time per MAC. "
+        "Each engine measures a on the activations it computes: on fpga-sim those are int8, where small values round to "
+        "zero, so a is lower and the bound higher than on the CPU for the same model.\n"
+        "% of bound = × dense ÷ bound. It can exceed 100%: the bound counts MACs only, while dense's time also holds work "
+        "a sparse engine skips or does faster (loading zero weights, im2col copies, its own per-layer overheads). Above "
+        "100% says dense spends more than its MACs, not that an engine did less than the least work.");
+}
 
 } // namespace gui

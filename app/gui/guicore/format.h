@@ -22,4 +22,7 @@ QString joules(double j);
 // A percentage: 0.2345 -> "23.5%".
 QString percent(double fraction);
 
+// What "bound" and "% of bound" mean, said once for every table, chart and tooltip (issue 16, point 5).
+QString percentOfBoundDefinition();
+
 } // namespace gui

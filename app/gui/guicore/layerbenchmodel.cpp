@@ -75,7 +75,7 @@ QString LayerBenchModel::columnDescription(int column)
     case BoundSpeedupColumn: return tr("1/(a·w): the speed-up over dense of an engine doing exactly the bound's work.");
     case AchievedSpeedupColumn:
         return tr("Dense's time for this step over this engine's (measured side by side; needs dense in the run).");
-    case PercentOfBoundColumn: return tr("Achieved speed-up over the bound's: the achieved fraction of the bound.");
+    case PercentOfBoundColumn: return percentOfBoundDefinition();
     case TimeColumn: return tr("Wall time spent in the step per item, in microseconds.");
     default: return {};
     }

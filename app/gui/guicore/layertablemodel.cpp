@@ -82,10 +82,10 @@ QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, i
     case WeightDensityColumn: return tr("w");
     case GroupSizeColumn: return tr("P");
     case KColumn: return tr("k");
-    case KInferenceColumn: return tr("k (inference)");
+    case KInferenceColumn: return tr("k at\ninference");
     case InputDensityColumn: return tr("a");
-    case DenseMacsColumn: return tr("Dense MACs");
-    case BoundMacsColumn: return tr("Bound MACs");
+    case DenseMacsColumn: return tr("Dense\nMACs");
+    case BoundMacsColumn: return tr("Bound\nMACs");
     case BoundSpeedupColumn: return tr("1/(a·w)");
     default: return {};
     }

@@ -28,7 +28,17 @@ ModelLoadResult ModelLoader::load(const QString& path)
     }
     auto model = ss::loadModel(QDir::cleanPath(path).toStdString());
     if (!model) {
-        r.error = qs(model.message());
+        const QString why = qs(model.message());
+        // The parser's sentence about header lengths and JSON means nothing to a user holding the
+        // wrong file: say what it is not, and what opens.
+        if (why.contains(QLatin1String("is not a safetensors file")) || why.contains(QLatin1String("too short to be a safetensors file")) ||
+            why.contains(QLatin1String("safetensors header that is not")))
+            r.error = QCoreApplication::translate("ModelLoader",
+                                                  "'%1' is not a SparseScope model: SparseScope opens the .safetensors model files "
+                                                  "that sparsescope-cli train, synth and import write.")
+                          .arg(path);
+        else
+            r.error = why;
         return r;
     }
     r.loaded = fromModel(std::move(*model), QFileInfo(path).absoluteFilePath());

@@ -9,17 +9,22 @@
 #include "guicore/format.h"
 #include "guicore/layerbenchmodel.h"
 #include "guicore/modelloader.h"
+#include "guicore/runlistmodel.h"
 #include "widgets/charts.h"
 #include "widgets/enginecolors.h"
+#include "widgets/exportmenu.h"
 
 #include <QAction>
+#include <QCoreApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QFileInfo>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QProgressBar>
 #include <QSettings>
@@ -29,6 +34,8 @@
 #include <QTableView>
 #include <QToolButton>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace gui {
 
@@ -82,6 +89,12 @@ BenchmarkView::BenchmarkView(BenchmarkController* controller, QWidget* parent)
     , resources_chart_(new ResourceChartView(this))
     , resources_table_(makeTable(this))
     , resources_page_(new QWidget(this))
+    , banner_(new QLabel(this))
+    , runs_page_(new QWidget(this))
+    , run_table_(makeTable(this))
+    , compare_table_(makeTable(this))
+    , compare_hint_(new QLabel(this))
+    , log_scale_(new QCheckBox(tr("&Log scale"), this))
 {
     const ss::CpuInfo& cpu = ss::cpuInfo();
 
@@ -98,10 +111,16 @@ BenchmarkView::BenchmarkView(BenchmarkController* controller, QWidget* parent)
         box->setChecked(true);
         const ss::EngineInfo* info = ss::findEngine(name);
         box->setToolTip(info ? qs(info->summary) : n);
-        QPalette pal = box->palette();
-        pal.setColor(QPalette::WindowText, engineColor(n).darker(130));
-        box->setPalette(pal);
-        connect(box, &QCheckBox::toggled, this, &BenchmarkView::updateEnabled);
+        // The engine's colour as a swatch: text keeps the theme's colour, readable on light and dark.
+        QPixmap swatch(12, 12);
+        swatch.fill(engineColor(n));
+        box->setIcon(QIcon(swatch));
+        box->setProperty("wanted", true);
+        connect(box, &QCheckBox::toggled, this, [this, box](bool on) {
+            if (box->property("runsOnDevice").toBool())
+                box->setProperty("wanted", on);
+            updateEnabled();
+        });
         engine_boxes_.insert(n, box);
         engines_row->addWidget(box);
     }
@@ -157,6 +176,7 @@ BenchmarkView::BenchmarkView(BenchmarkController* controller, QWidget* parent)
     progress_->setValue(0);
     progress_->setTextVisible(false);
     progress_->setMaximumWidth(260);
+    progress_->hide(); // shown while a run goes on; idle, an empty bar looks like a text field
     progress_->setToolTip(tr("Share of the whole run done (warm-up and measured time of every engine)."));
     prog_row->addWidget(progress_);
     status_->setText(tr("Open a model (Ctrl+O) to run a benchmark."));
@@ -179,18 +199,34 @@ BenchmarkView::BenchmarkView(BenchmarkController* controller, QWidget* parent)
     auto* charts_page = new QWidget(this);
     auto* cv = new QVBoxLayout(charts_page);
     cv->setContentsMargins(0, 0, 0, 0);
+    banner_->setObjectName(QStringLiteral("resultsBanner"));
+    banner_->setWordWrap(true);
+    banner_->setTextFormat(Qt::RichText);
+    banner_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    banner_->setToolTip(tr("The run the charts and tables show: its model, device, engines and settings. Earlier runs are "
+                           "in the Runs tab."));
+    banner_->hide();
+    cv->addWidget(banner_);
     cv->addWidget(charts_split_, 1);
     QFont big = speedup_->font();
     big.setPointSizeF(big.pointSizeF() * 1.15);
     speedup_->setFont(big);
     speedup_->setTextFormat(Qt::RichText);
     speedup_->setWordWrap(true);
-    speedup_->setToolTip(tr("Throughput over dense's, measured side by side; 'bound' is dense MACs over the a·w bound — "
-                            "the most a sparse engine could gain — and '% of bound' how much of it was achieved."));
-    cv->addWidget(speedup_);
+    speedup_->setToolTip(percentOfBoundDefinition());
+    auto* below = new QHBoxLayout;
+    below->addWidget(speedup_, 1);
+    log_scale_->setToolTip(tr("A logarithmic items/s axis for the line chart: engines far slower than the fastest are not "
+                              "squashed at the bottom."));
+    below->addWidget(log_scale_, 0, Qt::AlignTop);
+    cv->addLayout(below);
+    connect(log_scale_, &QCheckBox::toggled, line_, &ThroughputChartView::setLogScale);
 
     // ---- Tables: each gets the full width ----
     result_table_->setModel(controller_->resultModel());
+    // Said elsewhere: the energy cell names its source, the banner the device; the table fits 1024 px.
+    result_table_->setColumnHidden(BenchResultModel::EnergySourceColumn, true);
+    result_table_->setColumnHidden(BenchResultModel::DeviceColumn, true);
     tables_->addTab(result_table_, tr("Engines"));
     tables_->setTabToolTip(0, tr("One row per engine: throughput, latency, MACs, the bound and energy per inference."));
     auto* layers_page = new QWidget(this);
@@ -226,6 +262,39 @@ BenchmarkView::BenchmarkView(BenchmarkController* controller, QWidget* parent)
     tables_->setTabToolTip(2, tr("Per engine on the FPGA part: one instance's LUT, FF, BRAM, URAM and DSP as a share of the part, "
                                  "instances per chip and the limiting resource — modelled, as sparsescope-cli fpga-plan prints."));
     connect(controller_->planModel(), &QAbstractItemModel::modelReset, this, [this] { resources_table_->resizeColumnsToContents(); });
+    // Runs: every run and report of the session, kept across model changes; choose one to show it,
+    // several to compare them side by side.
+    auto* runs_layout = new QVBoxLayout(runs_page_);
+    runs_layout->setContentsMargins(4, 4, 4, 4);
+    auto* runs_split = new QSplitter(Qt::Vertical, runs_page_);
+    run_table_->setModel(controller_->runModel());
+    run_table_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    run_table_->setToolTip(tr("Every run of this session and every report opened, kept when another model is opened. "
+                              "Click one to show it; Ctrl/Shift-click several to compare them below. Save (Ctrl+S) saves "
+                              "the run shown, partial runs marked partial."));
+    compare_table_->setModel(controller_->compareModel());
+    compare_table_->setToolTip(tr("The chosen runs side by side: one row per run and engine."));
+    runs_split->addWidget(run_table_);
+    auto* compare_box = new QWidget(runs_page_);
+    auto* cbl = new QVBoxLayout(compare_box);
+    cbl->setContentsMargins(0, 0, 0, 0);
+    compare_hint_->setWordWrap(true);
+    cbl->addWidget(compare_hint_);
+    cbl->addWidget(compare_table_, 1);
+    runs_split->addWidget(compare_box);
+    runs_split->setChildrenCollapsible(false);
+    runs_layout->addWidget(runs_split);
+    tables_->addTab(runs_page_, tr("Runs"));
+    tables_->setTabToolTip(tables_->indexOf(runs_page_), run_table_->toolTip());
+    connect(run_table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &BenchmarkView::onRunSelectionChanged);
+    connect(controller_->runModel(), &QAbstractItemModel::rowsInserted, this, &BenchmarkView::onRunAdded);
+    connect(controller_->compareModel(), &QAbstractItemModel::modelReset, this, [this] {
+        compare_table_->resizeColumnsToContents();
+        const int n = controller_->compareModel()->runCount();
+        compare_hint_->setText(n < 2 ? tr("Choose two or more runs above (Ctrl+click) to compare them side by side.")
+                                     : tr("%1 runs side by side:").arg(n));
+    });
+    compare_hint_->setText(tr("Choose two or more runs above (Ctrl+click) to compare them side by side."));
 
     auto* tables_page = new QWidget(this);
     auto* tv = new QVBoxLayout(tables_page);
@@ -239,20 +308,36 @@ BenchmarkView::BenchmarkView(BenchmarkController* controller, QWidget* parent)
 
     vsplit_->addWidget(charts_page);
     vsplit_->addWidget(tables_page);
-    vsplit_->setStretchFactor(0, 3);
+    vsplit_->setStretchFactor(0, 5);
     vsplit_->setStretchFactor(1, 2);
     vsplit_->setChildrenCollapsible(false);
-    vsplit_->setSizes({520, 420});
+    vsplit_->setSizes({640, 300}); // charts first: at 1024×700 the bars keep room for every engine name
 
     auto* main = new QVBoxLayout(this);
     main->addWidget(run_box);
     main->addWidget(vsplit_, 1);
+
+    // ---- Export: context menus on every chart and table ----
+    const QList<QPair<QChartView*, const char*>> charts = {{line_, "throughput-over-time"}, {ips_bars_, "throughput"},
+                                                          {energy_bars_, "energy-per-inference"}, {resources_chart_, "fpga-resources"}};
+    for (const auto& [chart, name] : charts) {
+        chart->setObjectName(QLatin1String(name));
+        installChartExport(chart);
+    }
+    const QList<QPair<QTableView*, const char*>> tables = {{result_table_, "engines"}, {layer_table_, "per-layer"},
+                                                          {run_table_, "runs"}, {compare_table_, "compare-runs"},
+                                                          {resources_table_, "fpga-resources-table"}};
+    for (const auto& [table, name] : tables) {
+        table->setObjectName(QLatin1String(name));
+        installTableExport(table);
+    }
 
     // ---- Wiring ----
     connect(controller_, &BenchmarkController::runStarted, this, &BenchmarkView::onRunStarted);
     connect(controller_, &BenchmarkController::seriesReset, this, &BenchmarkView::rebindSeries);
     connect(controller_, &BenchmarkController::resultsChanged, this, &BenchmarkView::onResultsChanged);
     connect(controller_, &BenchmarkController::runningChanged, this, &BenchmarkView::updateEnabled);
+    connect(controller_, &BenchmarkController::runningChanged, progress_, &QWidget::setVisible);
     connect(controller_, &BenchmarkController::statusChanged, status_, &QLabel::setText);
     connect(controller_, &BenchmarkController::progressed, this,
             [this](double f) { progress_->setValue(int(f * progress_->maximum())); });
@@ -304,6 +389,9 @@ void BenchmarkView::onDeviceChanged()
     for (auto it = engine_boxes_.begin(); it != engine_boxes_.end(); ++it) {
         const bool runs = BenchmarkWorker::engineRunsOn(it.key(), d);
         it.value()->setProperty("runsOnDevice", runs);
+        // An engine the device cannot run shows unticked; the user's choice comes back on a device that runs it.
+        QSignalBlocker block(it.value());
+        it.value()->setChecked(runs && it.value()->property("wanted").toBool());
         const ss::EngineInfo* info = ss::findEngine(it.key().toStdString());
         const QString summary = info ? qs(info->summary) : it.key();
         it.value()->setToolTip(runs ? summary : tr("%1\nNot on %2: it has no FPGA kernels (dense, sparse-dense and sparse-sparse do).").arg(summary, d));
@@ -338,7 +426,9 @@ void BenchmarkView::setLoadedModel(const LoadedModel* loaded)
 {
     model_ = loaded ? loaded->model : nullptr;
     model_path_ = loaded ? loaded->path : QString();
+    model_name_ = model_ ? qs(model_->name) : QString();
     updatePlan();
+    updateBanner();
     if (!controller_->isRunning())
         status_->setText(model_ ? tr("Ready: %1.").arg(qs(model_->name)) : tr("Open a model (Ctrl+O) to run a benchmark."));
     updateEnabled();
@@ -356,8 +446,13 @@ QStringList BenchmarkView::chosenEngines() const
 
 void BenchmarkView::setChosenEngines(const QStringList& engines)
 {
-    for (auto it = engine_boxes_.begin(); it != engine_boxes_.end(); ++it)
-        it.value()->setChecked(engines.contains(it.key()));
+    for (auto it = engine_boxes_.begin(); it != engine_boxes_.end(); ++it) {
+        it.value()->setProperty("wanted", engines.contains(it.key()));
+        QSignalBlocker block(it.value());
+        it.value()->setChecked(engines.contains(it.key()) && it.value()->property("runsOnDevice").toBool());
+    }
+    updatePlan();
+    updateEnabled();
 }
 
 void BenchmarkView::setSeconds(double seconds) { seconds_->setValue(seconds); }
@@ -386,8 +481,14 @@ void BenchmarkView::updateEnabled()
     for (QCheckBox* b : engine_boxes_)
         b->setEnabled(!running && b->property("runsOnDevice").toBool());
     for (QWidget* w : {static_cast<QWidget*>(device_), static_cast<QWidget*>(threads_), static_cast<QWidget*>(batch_),
-                       static_cast<QWidget*>(seconds_), static_cast<QWidget*>(isa_)})
+                       static_cast<QWidget*>(seconds_)})
         w->setEnabled(!running);
+    // The kernel ISA is the CPU's; FPGA devices run their own kernels.
+    const bool fpga = !fpgaPartOf(device()).isEmpty();
+    isa_->setEnabled(!running && !fpga);
+    isa_->setToolTip(fpga ? tr("Not used on %1: the FPGA runs its own kernels.").arg(device())
+                          : tr("The instruction set of the kernels: the best this CPU has, or pinned lower to compare."));
+    run_table_->setEnabled(!running);
     Q_EMIT canStartChanged(canStart());
 }
 
@@ -395,8 +496,17 @@ void BenchmarkView::rebindSeries()
 {
     const auto& r = controller_->request();
     // The engines share the wall clock in slices: the measured phase lasts about engines × seconds.
-    const double expected = controller_->isRunning() ? r.seconds * std::max<qsizetype>(1, r.engines.size()) : 1.0;
+    const double expected = controller_->isRunning() ? r.seconds * std::max<qsizetype>(1, r.engines.size()) : 0.0;
+    updateLineEmptyText();
     line_->setSeriesModels(controller_->seriesModels(), expected);
+}
+
+void BenchmarkView::updateLineEmptyText()
+{
+    const bool report = controller_->resultModel()->hasFinalResults() && controller_->seriesModels().isEmpty();
+    line_->setNoDataText(report ? tr("This report holds no time series: a report keeps each engine's final figures, shown in "
+                                     "the bars and tables. Throughput over time is drawn for runs made in this window.")
+                                : tr("Each engine's throughput over time appears here during a run (Ctrl+R)."));
 }
 
 void BenchmarkView::onRunStarted()
@@ -421,8 +531,84 @@ void BenchmarkView::onResultsChanged()
         controller_->layerModel()->setEngine(layer_engine_->currentText());
     result_table_->resizeColumnsToContents();
     layer_table_->resizeColumnsToContents();
+    updateLineEmptyText();
+    if (!controller_->isRunning())
+        line_->fitToData(); // a stopped run ends where its data ends
     updateSpeedup();
+    updateBanner();
+    // The list highlights the run shown (a single selection shows it; no feedback loop: showRun of
+    // the shown run does nothing).
+    const int shown = controller_->shownRun();
+    if (shown < 0) { // nothing shown (another model was opened): a click on any run shows it again
+        QSignalBlocker b(run_table_->selectionModel());
+        run_table_->clearSelection();
+    } else {
+        const QModelIndexList sel = run_table_->selectionModel()->selectedRows();
+        if (sel.size() <= 1 && (sel.isEmpty() || sel.first().row() != shown)) {
+            QSignalBlocker b(run_table_->selectionModel());
+            run_table_->selectRow(shown);
+        }
+    }
 }
+
+void BenchmarkView::updateBanner()
+{
+    const QString shown = controller_->resultsModelName();
+    const RunListModel* runs = controller_->runModel();
+    const BenchRun* run = runs->run(controller_->shownRun());
+    if (shown.isEmpty() || !run) {
+        banner_->hide();
+        return;
+    }
+    QString what = tr("<b>Run %1</b>: %2 on %3, %4, batch %5, %6 thread(s)")
+                       .arg(run->number)
+                       .arg(shown.toHtmlEscaped(), run->device().toHtmlEscaped(), run->engines().join(QStringLiteral(", ")).toHtmlEscaped())
+                       .arg(run->batch())
+                       .arg(run->threads());
+    if (run->partial)
+        what += tr(" — <b>partial</b> (stopped before the end)");
+    if (!run->report_path.isEmpty())
+        what += tr(" — from %1").arg(QFileInfo(run->report_path).fileName().toHtmlEscaped());
+    const bool same_path = !model_path_.isEmpty() && QFileInfo(controller_->resultsModelPath()).absoluteFilePath() == model_path_;
+    const bool other = !model_name_.isEmpty() && !same_path && shown != model_name_;
+    if (other) {
+        what = tr("⚠ Results of <b>%1</b>, not of the loaded model %2. ").arg(shown.toHtmlEscaped(), model_name_.toHtmlEscaped()) + what;
+        banner_->setStyleSheet(QStringLiteral("QLabel { background: #fff1c2; color: #3a2a00; border: 1px solid #d9a400; padding: 3px; }"));
+    } else {
+        banner_->setStyleSheet(QString());
+    }
+    banner_->setProperty("otherModel", other);
+    banner_->setText(what);
+    banner_->show();
+}
+
+void BenchmarkView::onRunSelectionChanged()
+{
+    QList<int> rows;
+    for (const QModelIndex& i : run_table_->selectionModel()->selectedRows())
+        rows << i.row();
+    std::sort(rows.begin(), rows.end());
+    controller_->setCompared(rows.size() >= 2 ? rows : QList<int>{});
+    if (rows.size() == 1)
+        controller_->showRun(rows.first());
+}
+
+void BenchmarkView::onRunAdded()
+{
+    run_table_->resizeColumnsToContents();
+    run_table_->scrollToBottom();
+}
+
+void BenchmarkView::selectRuns(const QList<int>& rows)
+{
+    QItemSelection sel;
+    for (int r : rows)
+        sel.select(controller_->runModel()->index(r, 0),
+                   controller_->runModel()->index(r, controller_->runModel()->columnCount() - 1));
+    run_table_->selectionModel()->select(sel, QItemSelectionModel::ClearAndSelect);
+}
+
+void BenchmarkView::showRunsTab() { tables_->setCurrentWidget(runs_page_); }
 
 void BenchmarkView::updateSpeedup()
 {
@@ -447,12 +633,15 @@ void BenchmarkView::updateSpeedup()
         if (engine == QLatin1String("dense"))
             continue;
         const double s = m->speedupVsDense(row);
+        const bool dark = palette().color(QPalette::Window).lightness() < 128;
         QString part = QStringLiteral("<b style='color:%1'>%2</b> %3")
-                           .arg(engineColor(engine).darker(140).name(), engine.toHtmlEscaped(), s > 0 ? times(s) : QStringLiteral("…"));
+                           .arg((dark ? engineColor(engine).lighter(135) : engineColor(engine).darker(140)).name(), engine.toHtmlEscaped(),
+                                s > 0 ? times(s) : QStringLiteral("…"));
         const QVariant bound = m->index(row, BenchResultModel::BoundSpeedupColumn).data(BenchResultModel::RawValueRole);
         const QVariant of = m->index(row, BenchResultModel::PercentOfBoundColumn).data(BenchResultModel::RawValueRole);
         if (bound.isValid() && of.isValid())
-            part += tr(" <span style='color:#555'>(bound %1, %2 of it)</span>").arg(times(bound.toDouble()), percent(of.toDouble()));
+            part += tr(" <span style='color:%3'>(bound %1, %2 of it)</span>")
+                        .arg(times(bound.toDouble()), percent(of.toDouble()), palette().color(QPalette::PlaceholderText).name());
         parts << part;
     }
     const bool final = m->hasFinalResults();
@@ -468,7 +657,7 @@ void BenchmarkView::saveSettings(QSettings& s) const
 {
     QStringList ticked; // every ticked box, also those the current device does not run
     for (auto it = engine_boxes_.begin(); it != engine_boxes_.end(); ++it)
-        if (it.value()->isChecked())
+        if (it.value()->property("wanted").toBool())
             ticked << it.key();
     s.setValue(QStringLiteral("bench/engines"), ticked);
     s.setValue(QStringLiteral("bench/threads"), threads_->value());

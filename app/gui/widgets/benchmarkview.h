@@ -65,6 +65,17 @@ public:
     ResourceChartView* resourceChart() const { return resources_chart_; }
     QTableView* resourceTable() const { return resources_table_; }
     QComboBox* deviceCombo() const { return device_; }
+    // Whose results are shown ("Run 2: gsc-cs on cpu …", or "Results of X … while Y is loaded").
+    QLabel* resultsBanner() const { return banner_; }
+    QTableView* runTable() const { return run_table_; }
+    QTableView* compareTable() const { return compare_table_; }
+    QCheckBox* engineBox(const QString& engine) const { return engine_boxes_.value(engine); }
+    QComboBox* kernelsCombo() const { return isa_; }
+    QProgressBar* progressBar() const { return progress_; }
+    QCheckBox* logScaleBox() const { return log_scale_; }
+    // Chooses runs in the Runs tab (rows of the controller's run model): one is shown, all are compared.
+    void selectRuns(const QList<int>& rows);
+    void showRunsTab();
 
 Q_SIGNALS:
     void canStartChanged(bool can);
@@ -77,6 +88,10 @@ private:
     void updateEnabled();
     void onDeviceChanged();
     void updatePlan();
+    void updateBanner();
+    void onRunSelectionChanged();
+    void onRunAdded();
+    void updateLineEmptyText();
 
     BenchmarkController* controller_;
     std::shared_ptr<const ss::Model> model_;
@@ -107,6 +122,13 @@ private:
     ResourceChartView* resources_chart_;
     QTableView* resources_table_;
     QWidget* resources_page_;
+    QLabel* banner_;
+    QWidget* runs_page_;
+    QTableView* run_table_;
+    QTableView* compare_table_;
+    QLabel* compare_hint_;
+    QString model_name_;
+    QCheckBox* log_scale_;
 };
 
 } // namespace gui

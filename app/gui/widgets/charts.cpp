@@ -15,6 +15,9 @@
 #include <QPainter>
 #include <QHorizontalBarSeries>
 #include <QHorizontalStackedBarSeries>
+#include <QLabel>
+#include <QLogValueAxis>
+#include <QResizeEvent>
 #include <QToolTip>
 #include <QVXYModelMapper>
 #include <QValueAxis>
@@ -65,6 +68,82 @@ QChart* makeChart(const QString& title)
 
 } // namespace
 
+void applyPalette(QChart* chart, const QPalette& pal)
+{
+    const QColor base = pal.color(QPalette::Base);
+    const QColor text = pal.color(QPalette::Text);
+    const bool dark = base.lightness() < 128;
+    chart->setBackgroundBrush(base);
+    chart->setBackgroundPen(Qt::NoPen);
+    chart->setPlotAreaBackgroundVisible(false);
+    chart->setTitleBrush(text);
+    chart->legend()->setLabelColor(text);
+    const QColor grid = dark ? base.lighter(220) : base.darker(115);
+    const QColor line = dark ? base.lighter(300) : base.darker(160);
+    for (QAbstractAxis* a : chart->axes()) {
+        a->setLabelsBrush(text);
+        a->setTitleBrush(text);
+        a->setGridLineColor(grid);
+        a->setLinePenColor(line);
+        a->setMinorGridLineColor(grid);
+    }
+}
+
+// ---- EmptyStateChartView ----------------------------------------------------------------------
+
+EmptyStateChartView::EmptyStateChartView(QWidget* parent)
+    : QChartView(parent)
+    , message_(new QLabel(this))
+{
+    message_->setObjectName(QStringLiteral("chartEmptyMessage"));
+    message_->setWordWrap(true);
+    message_->setAlignment(Qt::AlignCenter);
+    message_->setAttribute(Qt::WA_TransparentForMouseEvents);
+    message_->hide();
+}
+
+void EmptyStateChartView::setEmptyMessage(const QString& message)
+{
+    const bool empty = !message.isEmpty();
+    message_->setText(message);
+    message_->setVisible(empty);
+    if (QChart* c = chart()) {
+        for (QAbstractAxis* a : c->axes())
+            a->setVisible(!empty);
+        if (empty)
+            c->legend()->setVisible(false);
+    }
+    placeMessage();
+}
+
+bool EmptyStateChartView::isEmptyState() const { return !message_->isHidden(); }
+QString EmptyStateChartView::emptyMessage() const { return isEmptyState() ? message_->text() : QString(); }
+
+void EmptyStateChartView::placeMessage()
+{
+    const int margin = 16;
+    const int top = 40; // below the chart's title
+    message_->setGeometry(margin, top, std::max(40, width() - 2 * margin), std::max(30, height() - top - margin));
+    QPalette p = message_->palette();
+    p.setColor(QPalette::WindowText, palette().color(QPalette::PlaceholderText));
+    message_->setPalette(p);
+}
+
+void EmptyStateChartView::resizeEvent(QResizeEvent* event)
+{
+    QChartView::resizeEvent(event);
+    placeMessage();
+}
+
+void EmptyStateChartView::changeEvent(QEvent* event)
+{
+    QChartView::changeEvent(event);
+    if ((event->type() == QEvent::PaletteChange || event->type() == QEvent::StyleChange) && chart()) {
+        applyPalette(chart(), palette());
+        placeMessage();
+    }
+}
+
 QBrush hatchedBrush(const QColor& color)
 {
     QPixmap tile(10, 10);
@@ -81,9 +160,11 @@ QBrush hatchedBrush(const QColor& color)
 // ---- ThroughputChartView ----------------------------------------------------------------------
 
 ThroughputChartView::ThroughputChartView(QWidget* parent)
-    : QChartView(parent)
+    : EmptyStateChartView(parent)
     , x_(new QValueAxis(this))
     , y_(new QValueAxis(this))
+    , log_y_(new QLogValueAxis(this))
+    , no_data_(tr("Each engine's throughput over time appears here during a run (Ctrl+R)."))
 {
     QChart* c = makeChart(tr("Throughput over time"));
     setChart(c);
@@ -96,19 +177,66 @@ ThroughputChartView::ThroughputChartView(QWidget* parent)
     y_->setTitleText(tr("items/s"));
     y_->setLabelFormat(QStringLiteral("%.0f"));
     y_->setRange(0, 1);
+    log_y_->setTitleText(tr("items/s (log)"));
+    log_y_->setLabelFormat(QStringLiteral("%g"));
+    log_y_->setBase(10);
+    log_y_->setMinorTickCount(-1);
     c->addAxis(x_, Qt::AlignBottom);
     c->addAxis(y_, Qt::AlignLeft);
     c->legend()->setAlignment(Qt::AlignBottom);
     setToolTip(tr("Each engine's throughput (items per second of engine time) as the run goes on. Engines run "
                   "interleaved in short slices, so machine noise hits them alike."));
-    setMinimumSize(260, 200);
+    setMinimumSize(240, 180);
+    applyPalette(c, palette());
+    setEmptyMessage(no_data_);
+}
+
+void ThroughputChartView::setNoDataText(const QString& text)
+{
+    no_data_ = text;
+    if (isEmptyState())
+        setEmptyMessage(no_data_);
+}
+
+void ThroughputChartView::attachY()
+{
+    QAbstractAxis* want = log_ ? static_cast<QAbstractAxis*>(log_y_) : static_cast<QAbstractAxis*>(y_);
+    QAbstractAxis* other = log_ ? static_cast<QAbstractAxis*>(y_) : static_cast<QAbstractAxis*>(log_y_);
+    if (chart()->axes().contains(other)) {
+        for (QAbstractSeries* s : chart()->series())
+            s->detachAxis(other);
+        chart()->removeAxis(other); // the axis stays ours (parented to this view)
+    }
+    if (!chart()->axes().contains(want)) {
+        chart()->addAxis(want, Qt::AlignLeft);
+        applyPalette(chart(), palette());
+    }
+    for (QAbstractSeries* s : chart()->series())
+        if (!s->attachedAxes().contains(want))
+            s->attachAxis(want);
+    want->setVisible(!isEmptyState());
+}
+
+void ThroughputChartView::setLogScale(bool on)
+{
+    if (on == log_)
+        return;
+    log_ = on;
+    attachY();
+    updateAxes();
+}
+
+void ThroughputChartView::fitToData()
+{
+    expected_seconds_ = 0;
+    updateAxes();
 }
 
 void ThroughputChartView::setSeriesModels(const QList<ThroughputSeriesModel*>& models, double expected_seconds)
 {
     chart()->removeAllSeries(); // deletes the series and their mappers
     models_.clear();
-    expected_seconds_ = std::max(0.1, expected_seconds);
+    expected_seconds_ = std::max(0.0, expected_seconds);
     for (ThroughputSeriesModel* m : models) {
         auto* s = new QLineSeries;
         s->setName(m->engine());
@@ -120,7 +248,7 @@ void ThroughputChartView::setSeriesModels(const QList<ThroughputSeriesModel*>& m
         s->setMarkerSize(5);
         chart()->addSeries(s);
         s->attachAxis(x_);
-        s->attachAxis(y_);
+        s->attachAxis(log_ ? static_cast<QAbstractAxis*>(log_y_) : static_cast<QAbstractAxis*>(y_));
         auto* mapper = new QVXYModelMapper(s);
         mapper->setXColumn(ThroughputSeriesModel::SecondsColumn);
         mapper->setYColumn(ThroughputSeriesModel::ItemsPerSecondColumn);
@@ -130,6 +258,8 @@ void ThroughputChartView::setSeriesModels(const QList<ThroughputSeriesModel*>& m
         connect(m, &QAbstractItemModel::modelReset, this, &ThroughputChartView::updateAxes);
         models_.append(m);
     }
+    setEmptyMessage(models.isEmpty() ? no_data_ : QString());
+    chart()->legend()->setVisible(!models.isEmpty());
     updateAxes();
 }
 
@@ -144,23 +274,34 @@ QList<QLineSeries*> ThroughputChartView::lineSeries() const
 
 void ThroughputChartView::updateAxes()
 {
-    double max_x = expected_seconds_, max_y = 0;
+    double max_x = expected_seconds_, max_y = 0, min_y = 0;
     for (const auto& m : models_) {
         if (!m)
             continue;
         max_x = std::max(max_x, m->lastSeconds());
         max_y = std::max(max_y, m->maxItemsPerSecond());
+        for (const QPointF& p : m->points())
+            if (p.y() > 0 && (min_y == 0 || p.y() < min_y))
+                min_y = p.y();
     }
-    // The x range ends at the data (or the expected run time) exactly; ticks fall on round seconds.
-    x_->setRange(0, max_x);
-    x_->setTickInterval(niceStep(max_x / 6));
+    if (!(max_x > 0))
+        max_x = 1;
+    // Ticks fall on round seconds; a little room on the right keeps the last marker whole.
+    const double step = niceStep(max_x / 6);
+    x_->setRange(0, max_x + std::min(step * 0.25, max_x * 0.03));
+    x_->setTickInterval(step);
     setNiceMax(y_, max_y);
+    if (max_y > 0 && min_y > 0) {
+        log_y_->setRange(std::pow(10.0, std::floor(std::log10(min_y))), std::pow(10.0, std::ceil(std::log10(max_y * 1.05))));
+    } else {
+        log_y_->setRange(1, 10);
+    }
 }
 
 // ---- EngineBarChartView -----------------------------------------------------------------------
 
 EngineBarChartView::EngineBarChartView(Metric metric, QWidget* parent)
-    : QChartView(parent)
+    : EmptyStateChartView(parent)
     , metric_(metric)
     , series_(new QHorizontalStackedBarSeries(this))
     , x_(new QBarCategoryAxis(this))
@@ -201,7 +342,9 @@ EngineBarChartView::EngineBarChartView(Metric metric, QWidget* parent)
                                                .arg(model_->data(model_->index(row, 0)).toString(), i.data().toString(),
                                                     i.data(Qt::ToolTipRole).toString()));
     });
-    setMinimumSize(200, 200);
+    setMinimumSize(160, 180);
+    applyPalette(c, palette());
+    rebuild();
 }
 
 QString EngineBarChartView::unitTitle() const
@@ -256,6 +399,9 @@ void EngineBarChartView::rebuild()
         sets_.append(set);
         series_->append(set);
     }
+    setEmptyMessage(n > 0 ? QString()
+                          : metric_ == Metric::Throughput ? tr("Each engine's throughput appears here during a run.")
+                                                          : tr("Energy per inference appears here when a run ends."));
     if (n > 0) { // legend keys: solid = measured, hatched = estimated or modelled
         const QColor key(0x70, 0x70, 0x70);
         key_measured_ = new QBarSet(tr("measured"));
@@ -357,7 +503,8 @@ void EngineBarChartView::refresh()
             }
         if (key_estimated_ && !not_measured.isEmpty())
             key_estimated_->setLabel(tr("%1 (not measured)").arg(not_measured.join(QLatin1Char('/'))));
-        chart()->setTitle(any_energy ? tr("Energy per inference") : tr("Energy per inference (when the run ends)"));
+        chart()->legend()->setVisible(any_measured || !not_measured.isEmpty());
+        chart()->setTitle(any_energy || sets_.isEmpty() ? tr("Energy per inference") : tr("Energy (when the run ends)"));
     }
 }
 
@@ -382,6 +529,7 @@ ResourceChartView::ResourceChartView(QWidget* parent)
     share_->setLabelFormat(QStringLiteral("%.3g"));
     share_->setRange(0, 1);
     c->legend()->setAlignment(Qt::AlignBottom);
+    applyPalette(c, palette());
     setToolTip(tr("From the analytical FPGA model (docs/fpga-model.md; the numbers of sparsescope-cli fpga-plan), not "
                   "measured: each resource of one network instance as a share of the part, and how many instances fit "
                   "the chip under the utilisation limit."));
@@ -408,7 +556,7 @@ ResourceChartView::ResourceChartView(QWidget* parent)
                                                .arg(categories_->at(index), set->label(), percent(set->at(index) / 100.0),
                                                     model_->index(row, 0).data(Qt::ToolTipRole).toString()));
     });
-    setMinimumSize(260, 200);
+    setMinimumSize(240, 120); // low: the tables pane may be short on a 700 px screen
 }
 
 void ResourceChartView::setModel(FpgaPlanModel* model)

@@ -11,6 +11,8 @@
 #include <QPointer>
 
 class QBarCategoryAxis;
+class QLabel;
+class QLogValueAxis;
 class QBarSet;
 class QLineSeries;
 class QHorizontalBarSeries;
@@ -19,29 +21,65 @@ class QValueAxis;
 
 namespace gui {
 
+// Themes a chart from a palette (background, text, grid, legend): readable in light and dark themes.
+void applyPalette(QChart* chart, const QPalette& palette);
+
+// A chart view that, while it has nothing to draw, hides its axes and says so in one sentence
+// instead of drawing empty ticks ("1 1 1 0 0"), stale names or overlapping titles.
+class EmptyStateChartView : public QChartView {
+    Q_OBJECT
+public:
+    explicit EmptyStateChartView(QWidget* parent = nullptr);
+    // "" = the chart has data: axes shown, no message.
+    void setEmptyMessage(const QString& message);
+    bool isEmptyState() const;
+    QString emptyMessage() const;
+
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+    void changeEvent(QEvent* event) override;
+
+private:
+    void placeMessage();
+    QLabel* message_;
+};
+
 class BenchResultModel;
 class FpgaPlanModel;
 class ThroughputSeriesModel;
 
-class ThroughputChartView : public QChartView {
+class ThroughputChartView : public EmptyStateChartView {
     Q_OBJECT
 public:
     explicit ThroughputChartView(QWidget* parent = nullptr);
 
-    // Replaces the lines; expected_seconds sets the initial x range (the run's wall time).
+    // Replaces the lines; expected_seconds sets the initial x range (the run's wall time; 0 = the
+    // data's own range). With no models the chart shows noDataText().
     void setSeriesModels(const QList<ThroughputSeriesModel*>& models, double expected_seconds);
+    // Ends the x axis at the data (after a run stops early the expected range would leave a gap).
+    void fitToData();
     QList<QLineSeries*> lineSeries() const;
+    // What the empty chart says (before a run; a report without time series).
+    void setNoDataText(const QString& text);
+    // A logarithmic items/s axis: engines a hundred times slower than the fastest stay readable.
+    void setLogScale(bool on);
+    bool logScale() const { return log_; }
+    QValueAxis* xAxis() const { return x_; }
 
 private:
     void updateAxes();
+    void attachY();
 
     QValueAxis* x_;
     QValueAxis* y_;
+    QLogValueAxis* log_y_;
+    bool log_ = false;
+    QString no_data_;
     QList<QPointer<ThroughputSeriesModel>> models_;
     double expected_seconds_ = 1;
 };
 
-class EngineBarChartView : public QChartView {
+class EngineBarChartView : public EmptyStateChartView {
     Q_OBJECT
 public:
     enum class Metric { Throughput, Energy };

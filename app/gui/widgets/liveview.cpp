@@ -1,5 +1,6 @@
 #include "widgets/liveview.h"
 
+#include "widgets/charts.h"
 #include "widgets/enginecolors.h"
 #include "widgets/enrolldialog.h"
 #include "widgets/personalisedialog.h"
@@ -225,6 +226,8 @@ LiveView::LiveView(QWidget* parent)
     chart->addAxis(axis_x_, Qt::AlignBottom);
     chart->addAxis(axis_y_, Qt::AlignLeft);
     chart_view_->setChart(chart);
+    applyPalette(chart, palette()); // light and dark themes alike (charts.h)
+    chart->setBackgroundRoundness(0);
     chart_view_->setRenderHint(QPainter::Antialiasing);
     chart_view_->setMinimumHeight(220);
 

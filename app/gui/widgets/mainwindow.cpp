@@ -4,6 +4,7 @@
 #include "engines/engine.h"
 #include "guicore/benchmarkcontroller.h"
 #include "guicore/format.h"
+#include "guicore/runlistmodel.h"
 #include "widgets/benchmarkview.h"
 #include "widgets/liveview.h"
 #include "widgets/modelview.h"
@@ -22,6 +23,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -29,6 +31,9 @@
 
 #ifndef SPARSESCOPE_VERSION
 #define SPARSESCOPE_VERSION "unknown"
+#endif
+#ifndef SPARSESCOPE_DOCS_DIR
+#define SPARSESCOPE_DOCS_DIR "docs"
 #endif
 #ifndef SPARSESCOPE_BUILD_TYPE
 #define SPARSESCOPE_BUILD_TYPE ""
@@ -80,12 +85,27 @@ MainWindow::MainWindow(Options options, QWidget* parent)
     connect(controller_, &BenchmarkController::runningChanged, this, &MainWindow::updateActions);
     connect(controller_, &BenchmarkController::resultsChanged, this, &MainWindow::updateActions);
     connect(controller_, &BenchmarkController::resultsChanged, this, &MainWindow::updateIsaLabel);
+    connect(controller_, &BenchmarkController::resultsChanged, this, &MainWindow::updateTitle);
+    // A running benchmark shows in the status bar, whichever tab is open.
+    connect(controller_, &BenchmarkController::runningChanged, this, [this](bool running) {
+        run_label_->setVisible(running);
+        if (running)
+            run_label_->setText(tr("Benchmark running: starting…"));
+    });
+    connect(controller_, &BenchmarkController::statusChanged, this, [this](const QString& text) {
+        if (controller_->isRunning())
+            run_label_->setText(tr("Benchmark running: %1").arg(text));
+    });
     connect(controller_, &BenchmarkController::failed, this,
             [this](const QString& sentence) { showError(tr("Benchmark"), sentence); });
     connect(controller_, &BenchmarkController::runFinished, this, [this](bool cancelled) {
-        statusBar()->showMessage(cancelled ? tr("Benchmark stopped.") : tr("Benchmark finished."), 5000);
+        statusBar()->showMessage(cancelled ? tr("Benchmark stopped; its partial figures are kept in the Runs tab and can be saved.")
+                                           : tr("Benchmark finished."),
+                                 5000);
     });
     connect(bench_view_, &BenchmarkView::canStartChanged, this, &MainWindow::updateActions);
+    // The Model tab's double-click jumps to the Visualiser on that layer.
+    connect(model_view_, &ModelView::layerActivated, this, [this](const QString& name) { showLayerInVisualiser(name); });
 
     resize(1280, 860);
     if (options_.use_settings)
@@ -149,6 +169,19 @@ void MainWindow::createActions()
     about_->setShortcut(QKeySequence(Qt::Key_F1));
     about_->setMenuRole(QAction::AboutRole);
     connect(about_, &QAction::triggered, this, &MainWindow::about);
+    glossary_ = new QAction(tr("&Glossary"), this);
+    glossary_->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F1));
+    glossary_->setToolTip(tr("What a, w, P, k, the bound and the engines' names mean (Shift+F1)."));
+    connect(glossary_, &QAction::triggered, this, [this] {
+        auto* box = new QMessageBox(QMessageBox::Information, tr("Glossary"), glossaryText(), QMessageBox::Close, this);
+        box->setObjectName(QStringLiteral("glossaryBox"));
+        box->setTextFormat(Qt::RichText);
+        box->setTextInteractionFlags(Qt::TextBrowserInteraction);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        if (auto* label = box->findChild<QLabel*>(QStringLiteral("qt_msgbox_label")))
+            label->setOpenExternalLinks(true);
+        box->open();
+    });
     about_qt_ = new QAction(tr("About &Qt"), this);
     about_qt_->setMenuRole(QAction::AboutQtRole);
     connect(about_qt_, &QAction::triggered, qApp, &QApplication::aboutQt);
@@ -177,6 +210,8 @@ void MainWindow::createMenus()
     bench->addAction(stop_);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(glossary_);
+    help->addSeparator();
     help->addAction(about_);
     help->addAction(about_qt_);
     updateRecentMenu();
@@ -198,6 +233,14 @@ void MainWindow::createStatusBar()
     build_label_->setToolTip(buildType().compare(QLatin1String("release"), Qt::CaseInsensitive) == 0
                                  ? tr("An optimised build: timings are meaningful.")
                                  : tr("Not a Release build: timings are not meaningful; build with -DCMAKE_BUILD_TYPE=Release."));
+    run_label_ = new QLabel(this);
+    run_label_->setObjectName(QStringLiteral("runningBenchmarkLabel"));
+    run_label_->setToolTip(tr("A benchmark is running (Benchmark tab, Ctrl+2); Esc stops it."));
+    QFont bold = run_label_->font();
+    bold.setBold(true);
+    run_label_->setFont(bold);
+    run_label_->hide();
+    statusBar()->addPermanentWidget(run_label_);
     statusBar()->addPermanentWidget(cpu_label_);
     statusBar()->addPermanentWidget(isa_label_);
     statusBar()->addPermanentWidget(build_label_);
@@ -271,7 +314,25 @@ void MainWindow::showError(const QString& title, const QString& sentence)
     box->open();
 }
 
-bool MainWindow::openModel(const QString& path)
+QString MainWindow::runningStatus() const { return run_label_->isVisible() || controller_->isRunning() ? run_label_->text() : QString(); }
+
+void MainWindow::updateTitle()
+{
+    if (!loaded_) {
+        setWindowTitle(QStringLiteral("SparseScope"));
+        return;
+    }
+    const QString file = QFileInfo(loaded_->path).fileName();
+    const QString shown = controller_->resultsModelName();
+    const bool other = !shown.isEmpty() && shown != qs(loaded_->model->name) &&
+                       QFileInfo(controller_->resultsModelPath()).absoluteFilePath() != loaded_->path;
+    setWindowTitle(other ? tr("%1 — showing results of %2 — SparseScope").arg(file, shown)
+                         : QStringLiteral("%1 — SparseScope").arg(file));
+}
+
+bool MainWindow::openModel(const QString& path) { return loadModel(path, false); }
+
+bool MainWindow::loadModel(const QString& path, bool keep_results)
 {
     if (controller_->isRunning()) {
         showError(tr("Open Model"), tr("A benchmark is running; stop it (Esc) before opening another model."));
@@ -282,16 +343,16 @@ bool MainWindow::openModel(const QString& path)
         showError(tr("Cannot open the model"), r.error);
         return false;
     }
-    if (loaded_ && loaded_->path != r.loaded->path)
-        controller_->clear(); // results belong to the model they were measured on
+    if (loaded_ && loaded_->path != r.loaded->path && !keep_results)
+        controller_->clear(); // the shown results belong to the model they were measured on; the Runs tab keeps them
     loaded_ = std::move(*r.loaded);
     last_error_.clear();
     model_view_->setLoadedModel(&*loaded_);
     bench_view_->setLoadedModel(&*loaded_);
     vis_view_->setLoadedModel(&*loaded_);
     live_view_->setModel(loaded_->model, loaded_->path);
-    setWindowTitle(QStringLiteral("%1 — SparseScope").arg(QFileInfo(loaded_->path).fileName()));
     setWindowFilePath(loaded_->path);
+    updateTitle();
     addRecent(loaded_->path);
     if (options_.use_settings)
         QSettings().setValue(QLatin1String(kLastModel), loaded_->path);
@@ -308,15 +369,31 @@ bool MainWindow::openResults(const QString& path)
         return false;
     }
     last_error_.clear();
+    // The results' own model, when its file is here: title, status and metadata then name it.
+    const QString model_path = controller_->resultsModelPath();
+    const QString model_name = controller_->resultsModelName();
+    bool switched = false;
+    if (!model_path.isEmpty() && (!loaded_ || QFileInfo(model_path).absoluteFilePath() != loaded_->path) &&
+        QFileInfo(model_path).isFile()) {
+        switched = loadModel(model_path, true);
+        last_error_.clear();
+    }
     showView(View::Benchmark);
-    statusBar()->showMessage(tr("Showing the report %1 (run on %2).").arg(path, qs(controller_->context().host)), 8000);
+    updateTitle();
+    const QString where = qs(controller_->context().host);
+    if (switched)
+        statusBar()->showMessage(tr("Showing the report %1: %2, run on %3; its model is now open.").arg(path, model_name, where), 10000);
+    else if (loaded_ && model_name != qs(loaded_->model->name))
+        statusBar()->showMessage(tr("Showing the report %1: results of %2 (run on %3) while %4 is loaded.")
+                                     .arg(path, model_name, where, qs(loaded_->model->name)),
+                                 10000);
+    else
+        statusBar()->showMessage(tr("Showing the report %1: %2, run on %3.").arg(path, model_name, where), 10000);
     return true;
 }
 
-bool MainWindow::openInitialModel(const QString& path)
+bool MainWindow::openFallbackModel()
 {
-    if (!path.isEmpty())
-        return openModel(path);
     if (options_.use_settings) {
         const QString last = QSettings().value(QLatin1String(kLastModel)).toString();
         if (!last.isEmpty() && QFileInfo(last).isFile())
@@ -326,6 +403,36 @@ bool MainWindow::openInitialModel(const QString& path)
     if (!def.isEmpty())
         return openModel(def);
     statusBar()->showMessage(tr("No model yet: open one (Ctrl+O) or drop a model file on the window."));
+    return false;
+}
+
+bool MainWindow::openInitialModel(const QString& path)
+{
+    if (path.isEmpty())
+        return openFallbackModel();
+    if (path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
+        // A report: its own model when that file is here (openResults), else the usual one first.
+        if (!openResults(path)) {
+            const QString error = last_error_;
+            if (options_.error_dialogs)
+                openFallbackModel();
+            last_error_ = error;
+            return false;
+        }
+        if (!loaded_) {
+            openFallbackModel();
+            updateTitle();
+        }
+        return true;
+    }
+    if (openModel(path))
+        return true;
+    if (options_.error_dialogs) { // interactive: not an empty window after a bad path
+        const QString error = last_error_;
+        openFallbackModel();
+        last_error_ = error;
+        statusBar()->showMessage(error, 15000);
+    }
     return false;
 }
 
@@ -341,6 +448,25 @@ bool MainWindow::startBenchmark()
 }
 
 void MainWindow::stopBenchmark() { controller_->stop(); }
+
+bool MainWindow::showLayerInVisualiser(const QString& name)
+{
+    if (!loaded_)
+        return false;
+    int index = -1;
+    for (size_t i = 0; i < loaded_->model->layers.size(); ++i)
+        if (qs(loaded_->model->layers[i].name) == name)
+            index = int(i);
+    const QString offered = vis_view_->layerNames().filter(QRegularExpression(QStringLiteral("^%1 \\(P = ").arg(QRegularExpression::escape(name)))).value(0);
+    if (index < 0 || offered.isEmpty() || !vis_view_->setLayer(index)) {
+        statusBar()->showMessage(tr("%1 has no complementary groups (P > 1) to show in the Visualiser; cnn and linear layers with "
+                                    "P > 1 have.").arg(name),
+                                 8000);
+        return false;
+    }
+    showView(View::Visualiser);
+    return true;
+}
 
 bool MainWindow::saveResults(const QString& path)
 {
@@ -422,6 +548,33 @@ QString MainWindow::aboutText()
 #endif
                  ),
              engines.join(QStringLiteral(", ")), qs(cpu.model_name).toHtmlEscaped(), qs(cpu.best_isa));
+}
+
+QString MainWindow::glossaryText()
+{
+    const QString docs = QDir::cleanPath(QStringLiteral(SPARSESCOPE_DOCS_DIR));
+    return tr("<table cellspacing='4'>"
+              "<tr><td><b>w</b></td><td>Weight density: the share of a layer's weights kept by its mask (w = 1/P for a "
+              "complementary layer).</td></tr>"
+              "<tr><td><b>P</b></td><td>Group size: P outputs whose masks partition the fan-in, so their kernels overlay "
+              "into one dense kernel (Combine) plus a route saying which output owns each position.</td></tr>"
+              "<tr><td><b>k</b></td><td>k-winners-take-all: the k largest activations of a layer pass, the rest become "
+              "zero.</td></tr>"
+              "<tr><td><b>a</b></td><td>Activation density: the share of non-zero inputs entering a layer (k/N after a "
+              "k-WTA; 1 for the spectrogram). Measured by each engine on its own activations.</td></tr>"
+              "<tr><td><b>bound</b></td><td>The least work: a·w of the dense MACs per layer. 'Bound ×' is dense MACs over "
+              "bound MACs; '% of bound' is the measured speed-up over dense divided by it (above 100%: dense spends more "
+              "time than its MACs).</td></tr>"
+              "<tr><td><b>sparse-dense</b></td><td>Sparse weights, dense input: every input meets the combined kernel; w "
+              "of dense's MACs.</td></tr>"
+              "<tr><td><b>sparse-sparse</b></td><td>Sparse weights and sparse input: only the k winners (Select) meet "
+              "the combined kernel; a·w of dense's MACs.</td></tr>"
+              "<tr><td><b>measured / modelled / estimated</b></td><td>Measured: timed or metered here. Modelled: from the "
+              "FPGA model (fpga-sim). Estimated: CPU time × an assumed power per core.</td></tr>"
+              "</table>"
+              "<p>The maths, once: <a href='file://%1/technique.md'>docs/technique.md</a> and the other notes in "
+              "<a href='file://%1'>%1</a>.</p>")
+        .arg(docs.toHtmlEscaped());
 }
 
 void MainWindow::about() { QMessageBox::about(this, tr("About SparseScope"), aboutText()); }

@@ -38,10 +38,14 @@ public:
     // Loads a model and shows it. On failure: the loader's sentence in lastError(), a message box
     // (Options::error_dialogs), the previous model stays; returns false.
     bool openModel(const QString& path);
-    // A JSON report written by `sparsescope-cli bench --json` or saved here.
+    // A JSON report written by `sparsescope-cli bench --json` or saved here. It joins the run list;
+    // when the model it measured is another one and its file exists here, that model is opened too,
+    // so the title, status and metadata name the results' model.
     bool openResults(const QString& path);
-    // Startup: the given path, else the last model (QSettings), else the bundled default model,
-    // else the empty window that says how to open one. Returns whether a model is shown.
+    // Startup: the given path (a model, or a .json report), else the last model (QSettings), else the
+    // bundled default model, else the empty window that says how to open one. An interactive window
+    // (Options::error_dialogs) given a path it cannot open still opens the last or default model and
+    // shows why. Returns whether the given path (or, without one, a model) opened.
     bool openInitialModel(const QString& path = {});
 
     bool startBenchmark();
@@ -49,6 +53,9 @@ public:
     bool saveResults(const QString& path);
 
     void showView(View view);
+    // The Visualiser on the named layer (the Model tab's double-click); false, with a status message,
+    // for a layer without complementary groups.
+    bool showLayerInVisualiser(const QString& name);
     const QString& lastError() const { return last_error_; }
     const LoadedModel* loadedModel() const { return loaded_ ? &*loaded_ : nullptr; }
     ModelView* modelView() const { return model_view_; }
@@ -57,8 +64,12 @@ public:
     LiveView* liveView() const { return live_view_; }
     BenchmarkController* controller() const { return controller_; }
     QStringList recentModels() const { return recent_; }
+    // The status bar's running-benchmark indicator ("" when idle).
+    QString runningStatus() const;
 
     static QString aboutText();
+    // Help → Glossary: a, w, P, k, the bound, sparse-dense vs sparse-sparse, and where the maths lives.
+    static QString glossaryText();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -72,6 +83,9 @@ private:
     void updateActions();
     void updateRecentMenu();
     void updateIsaLabel();
+    void updateTitle();
+    bool loadModel(const QString& path, bool keep_results);
+    bool openFallbackModel();
     void addRecent(const QString& path);
     void showError(const QString& title, const QString& sentence);
     void openDialog();
@@ -102,6 +116,7 @@ private:
     QAction* run_ = nullptr;
     QAction* stop_ = nullptr;
     QAction* about_ = nullptr;
+    QAction* glossary_ = nullptr;
     QAction* about_qt_ = nullptr;
     QAction* view_model_ = nullptr;
     QAction* view_bench_ = nullptr;
@@ -109,6 +124,7 @@ private:
     QAction* view_live_ = nullptr;
     QMenu* recent_menu_ = nullptr;
 
+    QLabel* run_label_ = nullptr; // "Benchmark running: …", seen from every tab
     QLabel* cpu_label_ = nullptr;
     QLabel* isa_label_ = nullptr;
     QLabel* build_label_ = nullptr;

@@ -3,20 +3,88 @@
 #include "guicore/format.h"
 #include "guicore/layertablemodel.h"
 #include "guicore/modelloader.h"
+#include "widgets/exportmenu.h"
 
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
+#include <QEvent>
 #include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
+#include <QResizeEvent>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace gui {
+
+namespace {
+
+QString jsonScalar(const QJsonValue& v)
+{
+    switch (v.type()) {
+    case QJsonValue::Bool: return v.toBool() ? QStringLiteral("yes") : QStringLiteral("no");
+    case QJsonValue::Double: return QString::number(v.toDouble(), 'g', 6);
+    case QJsonValue::String: return v.toString();
+    case QJsonValue::Null: return QStringLiteral("–");
+    case QJsonValue::Array: {
+        const QJsonArray a = v.toArray();
+        QStringList parts;
+        bool scalars = true;
+        for (const QJsonValue& e : a) {
+            scalars = scalars && !e.isObject() && !e.isArray();
+            parts << jsonScalar(e);
+        }
+        // A pair of numbers is a range ("gain 0.7 – 1.1"); other lists are comma-separated.
+        if (scalars && a.size() == 2 && a[0].isDouble() && a[1].isDouble())
+            return parts.join(QStringLiteral(" – "));
+        return parts.join(QStringLiteral(", "));
+    }
+    default: return QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
+    }
+}
+
+// Flattens a JSON object into (dotted key, value) rows: a training recipe becomes a readable table.
+void flatten(const QJsonObject& o, const QString& prefix, QList<QPair<QString, QString>>& rows)
+{
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        QString key = it.key();
+        key.replace(QLatin1Char('_'), QLatin1Char(' '));
+        const QString path = prefix.isEmpty() ? key : prefix + QStringLiteral(" › ") + key;
+        if (it.value().isObject())
+            flatten(it.value().toObject(), path, rows);
+        else
+            rows.append({path, jsonScalar(it.value())});
+    }
+}
+
+// The value as an HTML table when it is a JSON object, else "".
+QString jsonObjectAsTable(const QString& value)
+{
+    if (!value.startsWith(QLatin1Char('{')))
+        return {};
+    QJsonParseError err;
+    const QJsonDocument doc = QJsonDocument::fromJson(value.toUtf8(), &err);
+    if (err.error != QJsonParseError::NoError || !doc.isObject())
+        return {};
+    QList<QPair<QString, QString>> rows;
+    flatten(doc.object(), {}, rows);
+    QString html = QStringLiteral("<table cellspacing='0' cellpadding='1'>");
+    for (const auto& [k, v] : rows)
+        html += QStringLiteral("<tr><td style='padding-right:8px'>%1</td><td>%2</td></tr>").arg(k.toHtmlEscaped(), v.toHtmlEscaped());
+    return html + QStringLiteral("</table>");
+}
+
+} // namespace
 
 ModelView::ModelView(QWidget* parent)
     : QWidget(parent)
@@ -50,7 +118,8 @@ ModelView::ModelView(QWidget* parent)
     v->addWidget(title_);
     warnings_->setWordWrap(true);
     warnings_->setTextFormat(Qt::RichText);
-    warnings_->setStyleSheet(QStringLiteral("QLabel { background: #fff4e0; border: 1px solid #e0a040; padding: 4px; }"));
+    // Dark text on the light warning tint in any theme.
+    warnings_->setStyleSheet(QStringLiteral("QLabel { background: #fff4e0; color: #3a2a00; border: 1px solid #e0a040; padding: 4px; }"));
     warnings_->setToolTip(tr("What the model validator found that a reader should know; files it refuses do not load at all."));
     v->addWidget(warnings_);
 
@@ -65,6 +134,14 @@ ModelView::ModelView(QWidget* parent)
     table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 6);
     table_->horizontalHeader()->setStretchLastSection(false);
     table_->setWordWrap(false);
+    table_->setObjectName(QStringLiteral("layers"));
+    installTableExport(table_);
+    table_->setToolTip(tr("Double-click a layer with P > 1 to see Complementary Sparsity step by step on it (Visualiser)."));
+    connect(table_, &QAbstractItemView::activated, this, [this](const QModelIndex& i) {
+        const QString name = proxy_->index(i.row(), LayerTableModel::NameColumn).data().toString();
+        if (!name.isEmpty())
+            Q_EMIT layerActivated(name);
+    });
 
     auto* left = new QWidget(this);
     auto* lv = new QVBoxLayout(left);
@@ -76,14 +153,14 @@ ModelView::ModelView(QWidget* parent)
 
     auto* group = new QGroupBox(tr("Metadata"), this);
     auto* gl = new QVBoxLayout(group);
-    auto* scroll = new QScrollArea(group);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff); // values wrap instead
-    scroll->setWidget(facts_box_);
+    scroll_ = new QScrollArea(group);
+    scroll_->setWidgetResizable(true);
+    scroll_->setFrameShape(QFrame::NoFrame);
+    scroll_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff); // values wrap instead
+    scroll_->setWidget(facts_box_);
     facts_->setRowWrapPolicy(QFormLayout::WrapLongRows);
     facts_->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    gl->addWidget(scroll);
+    gl->addWidget(scroll_);
 
     splitter_->addWidget(left);
     splitter_->addWidget(group);
@@ -91,6 +168,7 @@ ModelView::ModelView(QWidget* parent)
     splitter_->setStretchFactor(1, 1);
     splitter_->setChildrenCollapsible(false);
     splitter_->setSizes({1000, 420}); // proportions; the layout scales them to the window
+    connect(splitter_, &QSplitter::splitterMoved, this, [this] { user_split_ = true; });
     v->addWidget(splitter_, 1);
     stack_->addWidget(page);
     setLoadedModel(nullptr);
@@ -98,20 +176,107 @@ ModelView::ModelView(QWidget* parent)
 
 bool ModelView::showsModel() const { return stack_->currentIndex() == 1; }
 
+QList<QLabel*> ModelView::factValues() const
+{
+    QList<QLabel*> l;
+    for (int r = 0; r < facts_->rowCount(); ++r)
+        if (QLayoutItem* item = facts_->itemAt(r, QFormLayout::FieldRole))
+            if (auto* label = qobject_cast<QLabel*>(item->widget()))
+                l << label;
+    return l;
+}
+
+void ModelView::updateTitle()
+{
+    if (!loaded_ || !loaded_->model)
+        return;
+    const ss::Model& m = *loaded_->model;
+    // The path in the theme's secondary text colour: readable on light and dark.
+    const QString dim = palette().color(QPalette::PlaceholderText).name();
+    title_->setText(tr("<b style='font-size:large'>%1</b> &nbsp; <span style='color:%4'>%2</span>%3")
+                        .arg(qs(m.name).toHtmlEscaped(), loaded_->path.toHtmlEscaped(),
+                             m.trained() ? QString() : tr(" &nbsp; <span style='color:#d03030'><b>untrained</b></span>"), dim));
+}
+
+void ModelView::fitSplitter()
+{
+    // The layer table gets its natural width when the metadata keeps at least kMinFacts px; else the
+    // metadata gets kMinFacts and the table the rest (it scrolls only on windows narrower than that).
+    constexpr int kMinFacts = 215;
+    const int total = splitter_->width() - splitter_->handleWidth();
+    if (total <= 0 || !stack_->currentIndex())
+        return;
+    const int natural = table_->horizontalHeader()->length() + 2 * table_->frameWidth() +
+                        (table_->verticalScrollBar()->isVisible() ? table_->verticalScrollBar()->width() : 0) + 2;
+    const int left = std::clamp(natural, total / 2, std::max(total / 2, total - kMinFacts));
+    splitter_->setSizes({left, total - left});
+}
+
+void ModelView::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    if (!user_split_)
+        fitSplitter();
+}
+
+void ModelView::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        updateTitle();
+}
+
+void ModelView::rebuildFacts(const LoadedModel* loaded)
+{
+    // A fresh widget per model: labels re-measured from scratch, so nothing keeps the previous
+    // model's geometry (reusing the form after a switch cut values without any sign). Each fact is
+    // a caption over its value, and the value gets the panel's full width to wrap in.
+    facts_box_ = new QWidget;
+    facts_ = new QFormLayout(facts_box_);
+    facts_->setRowWrapPolicy(QFormLayout::WrapAllRows);
+    facts_->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    facts_->setVerticalSpacing(2);
+    scroll_->setWidget(facts_box_); // deletes the previous one
+    if (!loaded || !loaded->model)
+        return;
+    for (const ModelFact& f : modelFacts(*loaded)) {
+        auto* label = new QLabel(f.label + QLatin1Char(':'), facts_box_);
+        QFont bold = label->font();
+        bold.setBold(true);
+        label->setFont(bold);
+        QString text = f.value;
+        const QString table = jsonObjectAsTable(f.value);
+        if (f.value == loaded->path) // let a long path wrap at its slashes
+            text.replace(QLatin1Char('/'), QStringLiteral("/\u200b"));
+        auto* value = new QLabel(facts_box_);
+        value->setWordWrap(true);
+        value->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        value->setContentsMargins(8, 0, 0, 4);
+        value->setMinimumWidth(1); // wrap to the panel: a long word or table never widens it past the view
+        if (table.isEmpty()) {
+            value->setTextFormat(Qt::PlainText);
+            value->setText(text);
+        } else {
+            value->setTextFormat(Qt::RichText);
+            value->setText(table);
+        }
+        label->setToolTip(f.tooltip);
+        value->setToolTip(f.tooltip.isEmpty() ? (table.isEmpty() ? f.value : QString()) : f.tooltip);
+        facts_->addRow(label, value);
+    }
+}
+
 void ModelView::setLoadedModel(const LoadedModel* loaded)
 {
-    while (facts_->rowCount() > 0)
-        facts_->removeRow(0);
+    loaded_ = loaded;
+    rebuildFacts(loaded);
     if (!loaded || !loaded->model) {
         layers_->clear();
         stack_->setCurrentIndex(0);
         return;
     }
-    const ss::Model& m = *loaded->model;
     layers_->setData(loaded->summary);
-    title_->setText(tr("<b style='font-size:large'>%1</b> &nbsp; <span style='color:#555'>%2</span>%3")
-                        .arg(qs(m.name).toHtmlEscaped(), loaded->path.toHtmlEscaped(),
-                             m.trained() ? QString() : tr(" &nbsp; <span style='color:#b00000'><b>untrained</b></span>")));
+    updateTitle();
     if (loaded->warnings.isEmpty()) {
         warnings_->hide();
     } else {
@@ -128,21 +293,14 @@ void ModelView::setLoadedModel(const LoadedModel* loaded)
                               times(s.macs_bound > 0 ? s.macs_dense / s.macs_bound : 0.0),
                               humanCount(double(s.nonzero_parameters)), humanCount(double(s.parameters))));
     totals_->setToolTip(LayerTableModel::columnDescription(LayerTableModel::BoundMacsColumn));
-    for (const ModelFact& f : modelFacts(*loaded)) {
-        auto* label = new QLabel(f.label + QLatin1Char(':'), facts_box_);
-        QString text = f.value;
-        if (f.value == loaded->path) // let a long path wrap at its slashes
-            text.replace(QLatin1Char('/'), QStringLiteral("/\u200b"));
-        auto* value = new QLabel(text, facts_box_);
-        value->setWordWrap(true);
-        value->setTextInteractionFlags(Qt::TextSelectableByMouse);
-        value->setTextFormat(Qt::PlainText);
-        label->setToolTip(f.tooltip);
-        value->setToolTip(f.tooltip.isEmpty() ? f.value : f.tooltip);
-        facts_->addRow(label, value);
-    }
+    // k while training equals k at inference in most models: one column then says it.
+    bool same_k = true;
+    for (int r = 0; r < layers_->rowCount(); ++r)
+        same_k = same_k && layers_->index(r, LayerTableModel::KColumn).data() == layers_->index(r, LayerTableModel::KInferenceColumn).data();
+    table_->setColumnHidden(LayerTableModel::KColumn, same_k);
     table_->resizeColumnsToContents();
     stack_->setCurrentIndex(1);
+    fitSplitter();
 }
 
 } // namespace gui

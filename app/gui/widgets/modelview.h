@@ -6,6 +6,7 @@
 
 class QFormLayout;
 class QLabel;
+class QScrollArea;
 class QSortFilterProxyModel;
 class QSplitter;
 class QStackedWidget;
@@ -26,8 +27,26 @@ public:
     QTableView* layerTable() const { return table_; }
     QSplitter* splitter() const { return splitter_; }
     bool showsModel() const;
+    // The metadata panel's value labels (tests: nothing cut after a model switch).
+    QList<QLabel*> factValues() const;
+    QWidget* factsWidget() const { return facts_box_; }
+
+Q_SIGNALS:
+    // A layer row was double-clicked (or Enter pressed on it): its name in the model.
+    void layerActivated(const QString& name);
+
+protected:
+    void changeEvent(QEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
+    void rebuildFacts(const LoadedModel* loaded);
+    void updateTitle();
+    void fitSplitter();
+    bool user_split_ = false; // the user moved the splitter: keep their sizes
+
+    const LoadedModel* loaded_ = nullptr;
+    QScrollArea* scroll_ = nullptr;
     QStackedWidget* stack_;
     QLabel* empty_label_;
     QLabel* title_;

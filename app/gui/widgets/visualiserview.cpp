@@ -12,6 +12,7 @@
 #include <QLabel>
 #include <QPainter>
 #include <QPushButton>
+#include <QResizeEvent>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSlider>
@@ -119,6 +120,15 @@ void VisualiserCanvas::setZoom(double zoom)
     setMinimumSize(sizeHint());
     updateGeometry();
     update();
+}
+
+// The first text that fits `width` pixels, else the last one elided (with "…": a visible sign).
+static QString fitText(const QFontMetrics& fm, const QStringList& candidates, int width)
+{
+    for (const QString& t : candidates)
+        if (fm.horizontalAdvance(t) <= width)
+            return t;
+    return fm.elidedText(candidates.isEmpty() ? QString() : candidates.last(), Qt::ElideRight, width);
 }
 
 QString VisualiserCanvas::number(double v) { return QString::number(v, 'g', 6); }
@@ -331,8 +341,13 @@ void VisualiserCanvas::paintEvent(QPaintEvent*)
         p.setOpacity(1.0);
         const int owned = e.products_per_slot[size_t(r)];
         p.setPen(col.darker(130));
-        p.drawText(QRect(o.x(), o.y() - 18, g.small_panel.width() + 20, 16), Qt::AlignLeft | Qt::AlignVCenter,
-                   e.owners[size_t(r)] < 0 ? tr("slot %1: padding").arg(r) : tr("r=%1→ch %2 · %3").arg(r).arg(e.owners[size_t(r)]).arg(owned));
+        // The longest label that fits above the panel (panels shrink when the scene fits the window).
+        const int room = g.small_panel.width() + 10;
+        const QStringList candidates = e.owners[size_t(r)] < 0
+                                           ? QStringList{tr("slot %1: padding").arg(r), tr("pad")}
+                                           : QStringList{tr("r=%1→ch %2 · %3").arg(r).arg(e.owners[size_t(r)]).arg(owned),
+                                                         tr("ch %1 · %2").arg(e.owners[size_t(r)]).arg(owned), tr("ch %1").arg(e.owners[size_t(r)])};
+        p.drawText(QRect(o.x(), o.y() - 18, room, 16), Qt::AlignLeft | Qt::AlignVCenter, fitText(p.fontMetrics(), candidates, room));
         p.setOpacity(kernel_fade);
         p.fillRect(QRect(o, g.small_panel), kEmpty);
         for (int n = 0; n < e.N; ++n) {
@@ -353,7 +368,8 @@ void VisualiserCanvas::paintEvent(QPaintEvent*)
     auto label = [&](QPoint o, const QString& text) {
         p.setPen(kText);
         p.setFont(bold);
-        p.drawText(QRect(o.x(), o.y() - 20, g.panel.width() + 40, 18), Qt::AlignLeft | Qt::AlignVCenter, text);
+        p.drawText(QRect(o.x(), o.y() - 20, g.panel.width() + 40, 18), Qt::AlignLeft | Qt::AlignVCenter,
+                   fitText(p.fontMetrics(), {text}, g.panel.width() + 40));
         p.setFont(base);
     };
     auto frame = [&](QPoint o) {
@@ -401,8 +417,10 @@ void VisualiserCanvas::paintEvent(QPaintEvent*)
     frame(g.wc_origin);
     if (combined) {
         p.setPen(kText);
-        p.drawText(QRect(g.wc_origin.x(), g.wc_origin.y() + g.panel.height() + 4, g.panel.width() + 60, 18), Qt::AlignLeft,
-                   tr("%1 positions · %2 collisions · %3 unused").arg(e.N).arg(e.collisions).arg(e.uncovered));
+        p.drawText(QRect(g.wc_origin.x(), g.wc_origin.y() + g.panel.height() + 4, g.panel.width() + 50, 18), Qt::AlignLeft,
+                   fitText(p.fontMetrics(), {tr("%1 positions · %2 collisions · %3 unused").arg(e.N).arg(e.collisions).arg(e.uncovered),
+                                             tr("%1 collisions · %2 unused").arg(e.collisions).arg(e.uncovered)},
+                           g.panel.width() + 50));
     }
 
     // The × and = between panels.
@@ -436,8 +454,10 @@ void VisualiserCanvas::paintEvent(QPaintEvent*)
         }
         frame(g.x_origin);
         p.setPen(kText);
-        p.drawText(QRect(g.x_origin.x(), g.x_origin.y() + g.panel.height() + 4, g.panel.width() + 60, 18), Qt::AlignLeft,
-                   tr("%1 non-zero of %2 (%3)").arg(e.nonzeros).arg(e.N).arg(percent(double(e.nonzeros) / e.N)));
+        p.drawText(QRect(g.x_origin.x(), g.x_origin.y() + g.panel.height() + 4, g.panel.width() + 50, 18), Qt::AlignLeft,
+                   fitText(p.fontMetrics(), {tr("%1 non-zero of %2 (%3)").arg(e.nonzeros).arg(e.N).arg(percent(double(e.nonzeros) / e.N)),
+                                             tr("%1 of %2 non-zero").arg(e.nonzeros).arg(e.N)},
+                           g.panel.width() + 50));
     }
 
     // products
@@ -463,8 +483,8 @@ void VisualiserCanvas::paintEvent(QPaintEvent*)
         }
         frame(g.prod_origin);
         p.setPen(kText);
-        p.drawText(QRect(g.prod_origin.x(), g.prod_origin.y() + g.panel.height() + 4, g.panel.width() + 80, 18), Qt::AlignLeft,
-                   tr("red > 0, blue < 0; corner = owner"));
+        p.drawText(QRect(g.prod_origin.x(), g.prod_origin.y() + g.panel.height() + 4, g.panel.width() + 36, 18), Qt::AlignLeft,
+                   fitText(p.fontMetrics(), {tr("red > 0, blue < 0; corner = owner"), tr("red > 0, blue < 0")}, g.panel.width() + 36));
     }
 
     // MAC counter (Select onwards).
@@ -734,6 +754,7 @@ void VisualiserView::setLoadedModel(const LoadedModel* loaded)
 {
     pause();
     loaded_ = loaded;
+    fit_width_ = true;
     gsc_.reset(); // its classes follow the model
     e_.reset();
     canvas_->setExplanation(nullptr);
@@ -1001,6 +1022,7 @@ double VisualiserView::speed() const { return speed_slider_->value() / 100.0; }
 
 void VisualiserView::startPhase(bool animate)
 {
+    fitToWidth();
     animation_->stop();
     hold_timer_->stop();
     const VisPhase ph = phase();
@@ -1084,7 +1106,37 @@ void VisualiserView::pause()
 
 void VisualiserView::zoomBy(double factor)
 {
+    fit_width_ = false; // the user's zoom wins until the next model
     canvas_->setZoom(canvas_->zoom() * factor);
+}
+
+int VisualiserView::viewportWidth() const { return scroll_->viewport()->width(); }
+
+void VisualiserView::setFitWidth(bool on)
+{
+    fit_width_ = on;
+    fitToWidth();
+}
+
+void VisualiserView::fitToWidth()
+{
+    if (!fit_width_ || !e_)
+        return;
+    // The largest zoom up to 1 at which the whole scene is as wide as the view (the canvas's size
+    // follows its zoom; text keeps the font's size, and the layout leaves room for it).
+    const int available = std::max(200, scroll_->viewport()->width());
+    double z = 1.0;
+    canvas_->setZoom(z);
+    while (z > 0.5 && canvas_->sizeHint().width() > available) {
+        z = std::max(0.5, z - 0.05);
+        canvas_->setZoom(z);
+    }
+}
+
+void VisualiserView::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    fitToWidth();
 }
 
 void VisualiserView::updateControls()

@@ -126,7 +126,17 @@ public:
     void saveSettings(QSettings& settings) const;
     void restoreSettings(const QSettings& settings);
 
+    // The canvas is zoomed to fit the window's width (the default, until the user zooms): every
+    // column, the Sum step's "= value" one included, stays on screen.
+    bool fitsWidth() const { return fit_width_; }
+    void setFitWidth(bool on);
+    int viewportWidth() const;
+
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
+    void fitToWidth();
     bool recompute();
     void rebuildPhases();
     void startPhase(bool animate);
@@ -156,6 +166,7 @@ private:
     bool playing_ = false;
     QString error_;
     bool updating_ = false;
+    bool fit_width_ = true;
 
     QComboBox* layer_combo_;
     QSpinBox* group_spin_;

@@ -325,7 +325,7 @@ std::string StageEstimate::paramsText() const
         return std::to_string(params.lanes) + " el/cycle";
     if (kernel.rfind("maxpool", 0) == 0)
         return std::to_string(params.lanes) + " out/cycle";
-    std::string t = std::to_string(params.lanes) + " lanes";
+    std::string t = std::to_string(params.lanes) + (params.lanes == 1 ? " lane" : " lanes");
     if (passes > 1)
         t += " x" + std::to_string(passes) + " passes";
     if (params.par > 1) {

@@ -11,6 +11,7 @@
 #include "guicore/modelloader.h"
 #include "widgets/charts.h"
 #include "widgets/enginecolors.h"
+#include "widgets/fpgaintervalview.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -23,6 +24,7 @@
 #include <QLabel>
 #include <QProgressBar>
 #include <QSettings>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTabWidget>
@@ -226,6 +228,12 @@ BenchmarkView::BenchmarkView(BenchmarkController* controller, QWidget* parent)
     tables_->setTabToolTip(2, tr("Per engine on the FPGA part: one instance's LUT, FF, BRAM, URAM and DSP as a share of the part, "
                                  "instances per chip and the limiting resource — modelled, as sparsescope-cli fpga-plan prints."));
     connect(controller_->planModel(), &QAbstractItemModel::modelReset, this, [this] { resources_table_->resizeColumnsToContents(); });
+    // Issue 18: the pipeline's stage intervals, baseline vs balanced (fpgaintervalview.h).
+    intervals_ = new FpgaIntervalView;
+    auto* intervals_scroll = new QScrollArea(this);
+    intervals_scroll->setWidget(intervals_);
+    intervals_scroll->setWidgetResizable(true);
+    tables_->addTab(intervals_scroll, tr("FPGA pipeline (modelled)"));
 
     auto* tables_page = new QWidget(this);
     auto* tv = new QVBoxLayout(tables_page);
@@ -310,6 +318,7 @@ void BenchmarkView::onDeviceChanged()
     }
     const int tab = tables_->indexOf(resources_page_);
     tables_->setTabVisible(tab, fpga);
+    tables_->setTabVisible(tables_->indexOf(intervals_->parentWidget()->parentWidget()), fpga); // the scroll area
     line_->chart()->setTitle(fpga && d.startsWith(QLatin1String("fpga-sim:"))
                                  ? tr("Throughput over time (C-simulation speed; final figures are modelled)")
                                  : tr("Throughput over time"));
@@ -324,6 +333,7 @@ void BenchmarkView::updatePlan()
         controller_->planModel()->clear();
     else
         controller_->planModel()->setPlan(model_, part, chosenEngines());
+    intervals_->setPlan(part.isEmpty() ? nullptr : model_, part, chosenEngines());
 }
 
 void BenchmarkView::setActions(QAction* run, QAction* stop, QAction* copy, QAction* save)

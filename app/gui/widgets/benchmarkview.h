@@ -25,6 +25,7 @@ namespace gui {
 
 class BenchmarkController;
 class EngineBarChartView;
+class FpgaIntervalView;
 class ResourceChartView;
 class ThroughputChartView;
 struct LoadedModel;
@@ -107,6 +108,7 @@ private:
     ResourceChartView* resources_chart_;
     QTableView* resources_table_;
     QWidget* resources_page_;
+    FpgaIntervalView* intervals_ = nullptr; // issue 18: the pipeline's stage intervals, baseline vs balanced
 };
 
 } // namespace gui

@@ -308,6 +308,46 @@ private slots:
         QVERIFY(q.message().find("local") != std::string::npos);
     }
 
+    // conv -> BN -> max-pool -> ReLU (the shipped gsc-dense order): the ReLU folds into the conv's
+    // requantisation (max-pool and ReLU commute), so q8 and the kernels run it; a ReLU elsewhere is
+    // still refused.
+    void q8ReluAfterPool()
+    {
+        SynthOptions so;
+        auto m = synthModel(so);
+        QVERIFY(m.isOk());
+        for (auto& L : m->layers)
+            if (L.kind == LayerKind::KWinners2d) {
+                Layer r;
+                r.name = "relu_after_pool";
+                r.kind = LayerKind::ReLU;
+                r.in_shape = L.in_shape;
+                r.out_shape = L.out_shape;
+                L = r;
+                break;
+            }
+        QVERIFY(validateModel(*m).isOk());
+        auto q = q8::quantise(*m);
+        QVERIFY2(q.isOk(), q.isOk() ? "" : q.message().c_str());
+        QVERIFY(q->steps[0].op == q8::QOp::Weighted && q->steps[0].w.relu);
+        QVERIFY(q->steps[0].name.find("relu_after_pool") != std::string::npos);
+        QVERIFY(q->steps[1].op == q8::QOp::MaxPool);
+        // the pooled activations are never negative, and fpga-sim still equals q8 bit for bit
+        fpga::KernelRunner runner;
+        QVERIFY(runner.prepare(*q, fpga::Variant::SparseDense).isOk());
+        std::mt19937_64 rng(4);
+        std::uniform_real_distribution<float> u(-60.f, 0.f);
+        std::vector<float> x(size_t(q->input.size()));
+        for (int item = 0; item < 3; ++item) {
+            for (auto& v : x)
+                v = u(rng);
+            std::vector<float> a(size_t(q->classes)), b(size_t(q->classes));
+            q8::forwardItem(*q, x.data(), a.data());
+            runner.runItem(x.data(), b.data());
+            QCOMPARE(a, b);
+        }
+    }
+
     // ---- model sanity --------------------------------------------------------------------------
     void modelSanity()
     {

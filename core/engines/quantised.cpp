@@ -337,6 +337,18 @@ Result<QNet> quantise(const Model& model, const QuantOptions& options)
                     floatPool(st.pool, x, y);
                     x.swap(y);
                 }
+            // conv -> (BN) -> max-pool -> ReLU: max-pool and ReLU commute (max is monotone), so the
+            // ReLU folds into the conv's requantisation: clamping at 0 before the pool gives what clamping after it does.
+            if (i + 1 < model.layers.size() && model.layers[i + 1].kind == LayerKind::ReLU && !net.steps.empty() &&
+                net.steps.back().op == QOp::Weighted && !net.steps.back().w.relu && !net.steps.back().w.raw_out) {
+                QStep& prev = net.steps.back();
+                prev.w.relu = true;
+                prev.name += "+" + model.layers[i + 1].name;
+                ++i;
+                for (auto& x : cal)
+                    for (auto& v : x)
+                        v = std::max(v, 0.0f);
+            }
             break;
         }
         case LayerKind::KWinners:

@@ -26,6 +26,38 @@ constexpr int kMaxAct = 1 << 16;       // activations of one layer input/output
 constexpr int kSelLanes = 16;          // Select: elements per cycle (banked histograms)
 constexpr int kMacDepth = 4;           // pipeline depth of a MAC loop iteration (read, mul, add, write)
 
+// Compile-time settings of the extern "C" tops (docs/fpga-model.md §6). The kernels are templates
+// over them (cs_dense.h, cs_sparse.h, kwta_select.h); a v++ build of a balanced design passes the
+// values `sparsescope-cli fpga-plan --optimise` prints, e.g. -DSS_DENSE_CONV_POS=64. The defaults
+// are the baseline: every lane of the synthesised capacity, one position / tap / element per cycle.
+#ifndef SS_DENSE_CONV_LANES
+#define SS_DENSE_CONV_LANES 128 // = kConvMaxG
+#endif
+#ifndef SS_DENSE_CONV_POS
+#define SS_DENSE_CONV_POS 1     // output positions per cycle
+#endif
+#ifndef SS_DENSE_LINEAR_LANES
+#define SS_DENSE_LINEAR_LANES 1024 // = kLinMaxG
+#endif
+#ifndef SS_DENSE_LINEAR_FANIN
+#define SS_DENSE_LINEAR_FANIN 1 // fan-in positions per cycle
+#endif
+#ifndef SS_SPARSE_CONV_LANES
+#define SS_SPARSE_CONV_LANES 128
+#endif
+#ifndef SS_SPARSE_CONV_TAPS
+#define SS_SPARSE_CONV_TAPS 1   // taps per cycle (accumulator bank copies)
+#endif
+#ifndef SS_SPARSE_LINEAR_LANES
+#define SS_SPARSE_LINEAR_LANES 1024
+#endif
+#ifndef SS_SELECT_LANES
+#define SS_SELECT_LANES 16      // = kSelLanes: elements per cycle
+#endif
+#ifndef SS_POOL_WIDTH
+#define SS_POOL_WIDTH 1         // pooled outputs per cycle (the load takes 4 x this many inputs)
+#endif
+
 // flags (s_axilite)
 constexpr int kFlagRelu = 1;           // clamp the requantised output at 0
 constexpr int kFlagRawOut = 2;         // write int32 accumulators (last layer) instead of int8

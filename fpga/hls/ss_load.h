@@ -22,25 +22,27 @@ load_weights:
     }
 }
 
-// Writes a group-major accumulator block: output o = g*P + r (lane g, route slot r) goes to
-// index o*stride + offset, requantised to int8 or, with raw set, as the int32 sum. Shared by the
-// dense-input kernels (conv: stride = OH*OW, offset = position; linear: stride 1, offset 0).
-template <int MaxG>
-inline void writeGroupOutputs(const int32_t acc[MaxG][kMaxP], int P, int G, int M, int stride, int offset, bool raw,
-                              int8_t* out, int32_t* out_acc, int mult, int shift, bool relu)
+// Writes a group-major accumulator block: output o = g*P + r (group g = g0 + lane, route slot r)
+// goes to index o*stride + offset, requantised to int8 or, with raw set, as the int32 sum. Shared by
+// the dense-input kernels (conv: stride = OH*OW, offset = position; linear: stride 1, offset 0);
+// g0 is the first group of the current pass when the lanes are folded over the groups.
+template <int Lanes>
+inline void writeGroupOutputs(const int32_t acc[Lanes][kMaxP], int P, int G, int M, int stride, int offset, bool raw,
+                              int8_t* out, int32_t* out_acc, int mult, int shift, bool relu, int g0 = 0)
 {
 #pragma HLS INLINE
 write_back:
     for (int r = 0; r < P; ++r) {
 #pragma HLS PIPELINE II=1
-        for (int g = 0; g < MaxG; ++g) {
+        for (int l = 0; l < Lanes; ++l) {
 #pragma HLS UNROLL
+            const int g = g0 + l;
             const int o = g * P + r;
             if (g < G && o < M) {
                 if (raw)
-                    out_acc[o * stride + offset] = acc[g][r];
+                    out_acc[o * stride + offset] = acc[l][r];
                 else
-                    out[o * stride + offset] = requant(acc[g][r], mult, shift, relu);
+                    out[o * stride + offset] = requant(acc[l][r], mult, shift, relu);
             }
         }
     }

@@ -308,6 +308,46 @@ private slots:
         QVERIFY(q.message().find("local") != std::string::npos);
     }
 
+    // conv -> BN -> max-pool -> ReLU (the shipped gsc-dense order): the ReLU folds into the conv's
+    // requantisation (max-pool and ReLU commute), so q8 and the kernels run it; a ReLU elsewhere is
+    // still refused.
+    void q8ReluAfterPool()
+    {
+        SynthOptions so;
+        auto m = synthModel(so);
+        QVERIFY(m.isOk());
+        for (auto& L : m->layers)
+            if (L.kind == LayerKind::KWinners2d) {
+                Layer r;
+                r.name = "relu_after_pool";
+                r.kind = LayerKind::ReLU;
+                r.in_shape = L.in_shape;
+                r.out_shape = L.out_shape;
+                L = r;
+                break;
+            }
+        QVERIFY(validateModel(*m).isOk());
+        auto q = q8::quantise(*m);
+        QVERIFY2(q.isOk(), q.isOk() ? "" : q.message().c_str());
+        QVERIFY(q->steps[0].op == q8::QOp::Weighted && q->steps[0].w.relu);
+        QVERIFY(q->steps[0].name.find("relu_after_pool") != std::string::npos);
+        QVERIFY(q->steps[1].op == q8::QOp::MaxPool);
+        // the pooled activations are never negative, and fpga-sim still equals q8 bit for bit
+        fpga::KernelRunner runner;
+        QVERIFY(runner.prepare(*q, fpga::Variant::SparseDense).isOk());
+        std::mt19937_64 rng(4);
+        std::uniform_real_distribution<float> u(-60.f, 0.f);
+        std::vector<float> x(size_t(q->input.size()));
+        for (int item = 0; item < 3; ++item) {
+            for (auto& v : x)
+                v = u(rng);
+            std::vector<float> a(size_t(q->classes)), b(size_t(q->classes));
+            q8::forwardItem(*q, x.data(), a.data());
+            runner.runItem(x.data(), b.data());
+            QCOMPARE(a, b);
+        }
+    }
+
     // ---- model sanity --------------------------------------------------------------------------
     void modelSanity()
     {
@@ -343,6 +383,91 @@ private slots:
             QVERIFY(macs <= prev_interval);
             prev_res = e.instance.dsp;
             prev_interval = macs;
+        }
+    }
+
+    // ---- design-space exploration (fpga-plan --optimise) -----------------------------------------
+    // The all-default design is the baseline; a chosen design's parameters reproduce it; it is no
+    // worse than the baseline and than any design sampled from the space (at random, and every
+    // single-stage change of it) under its own objective: the search is exhaustive, not heuristic.
+    void designSpace_data() { networkThroughFpgaSim_data(); }
+    void designSpace()
+    {
+        QFETCH(int, order);
+        auto m = gscModel(KwtaOrder(order));
+        QVERIFY(m.isOk());
+        auto q = q8::quantise(*m);
+        QVERIFY(q.isOk());
+        std::mt19937_64 rng(11);
+        constexpr double eps = 1e-9;
+        for (const auto& part : fpga::parts()) {
+            for (auto v : {fpga::Variant::Dense, fpga::Variant::SparseDense, fpga::Variant::SparseSparse}) {
+                const auto base = fpga::estimate(*q, v, part);
+                const auto same = fpga::estimate(*q, v, part, std::vector<fpga::StageParams>(q->steps.size()));
+                QCOMPARE(same.interval_cycles, base.interval_cycles);
+                QCOMPARE(same.instances, base.instances);
+                QCOMPARE(same.instance.lut, base.instance.lut);
+                QCOMPARE(same.instance.bram36, base.instance.bram36);
+                const auto options = fpga::stageOptions(*q, v);
+                QCOMPARE(options.size(), q->steps.size());
+                for (const auto& o : options) {
+                    QVERIFY(o.size() >= 2);
+                    QVERIFY(o.front() == fpga::StageParams{});
+                }
+                auto params = [](const fpga::NetworkEstimate& e) {
+                    std::vector<fpga::StageParams> p;
+                    for (const auto& st : e.stages)
+                        p.push_back(st.params);
+                    return p;
+                };
+                for (auto obj : {fpga::Objective::Throughput, fpga::Objective::Instances, fpga::Objective::Energy}) {
+                    const auto x = fpga::explore(*q, v, part, obj);
+                    QVERIFY(x.evaluated > 0 && x.space >= double(x.evaluated));
+                    if (base.fits)
+                        QVERIFY(x.found);
+                    if (!x.found)
+                        continue;
+                    QCOMPARE(QString(x.chosen.source), QString("modelled"));
+                    const auto again = fpga::estimate(*q, v, part, params(x.chosen));
+                    QCOMPARE(again.interval_cycles, x.chosen.interval_cycles);
+                    QCOMPARE(again.instances, x.chosen.instances);
+                    // the chosen design against a design d of the space, under the objective
+                    auto beaten_by = [&](const fpga::NetworkEstimate& d) {
+                        if (!d.fits)
+                            return false;
+                        switch (obj) {
+                        case fpga::Objective::Throughput: return d.items_per_s_chip > x.chosen.items_per_s_chip * (1 + eps);
+                        case fpga::Objective::Energy: return d.energy_j_per_item_chip < x.chosen.energy_j_per_item_chip * (1 - eps);
+                        case fpga::Objective::Instances:
+                            return (!base.fits || d.interval_cycles <= base.interval_cycles) && d.instances > x.chosen.instances;
+                        }
+                        return false;
+                    };
+                    QVERIFY(!beaten_by(base));
+                    QVERIFY(!x.fastest.fits || !(base.fits && base.items_per_s_instance > x.fastest.items_per_s_instance * (1 + eps)));
+                    if (obj == fpga::Objective::Instances && base.fits)
+                        QVERIFY(x.chosen.interval_cycles <= base.interval_cycles);
+                    // every single-stage change of the chosen design
+                    const auto chosen = params(x.chosen);
+                    for (size_t i = 0; i < options.size(); ++i)
+                        for (const auto& o : options[i]) {
+                            auto d = chosen;
+                            d[i] = o;
+                            const auto e = fpga::estimate(*q, v, part, d);
+                            QVERIFY2(!beaten_by(e), (std::string(fpga::variantName(v)) + " on " + part.id + ": stage " + std::to_string(i)).c_str());
+                            QVERIFY(!e.fits || e.items_per_s_instance <= x.fastest.items_per_s_instance * (1 + eps));
+                        }
+                    // random designs of the space
+                    for (int n = 0; n < 300; ++n) {
+                        std::vector<fpga::StageParams> d;
+                        for (const auto& o : options)
+                            d.push_back(o[std::uniform_int_distribution<size_t>(0, o.size() - 1)(rng)]);
+                        const auto e = fpga::estimate(*q, v, part, d);
+                        QVERIFY(!beaten_by(e));
+                        QVERIFY(!e.fits || e.items_per_s_instance <= x.fastest.items_per_s_instance * (1 + eps));
+                    }
+                }
+            }
         }
     }
 
@@ -411,6 +536,20 @@ private slots:
         QCOMPARE(run({"fpga-plan", model, "--part", "zu3eg"}, &out, &err), 0);
         QVERIFY(out.contains("MODELLED"));
         QCOMPARE(run({"fpga-plan", model, "--part", "u9"}, &out, &err), 2);
+        QCOMPARE(run({"fpga-plan", model, "--part", "u250", "--optimise", "throughput", "--json", "-"}, &out, &err), 0);
+        const auto jo = nlohmann::json::parse(out.toStdString());
+        QCOMPARE(jo["objective"].get<std::string>(), std::string("throughput"));
+        QCOMPARE(jo["engines"].size(), size_t(3));
+        for (const auto& e : jo["engines"]) {
+            QCOMPARE(e["source"].get<std::string>(), std::string("modelled"));
+            QVERIFY(e.contains("baseline") && e.contains("fastest_instance"));
+            QVERIFY(e["items_per_s_chip"].get<double>() >= e["baseline"]["items_per_s_chip"].get<double>());
+            QVERIFY(e["stages"][0]["params"].contains("par"));
+        }
+        QCOMPARE(run({"fpga-plan", model, "--part", "zu3eg", "--optimise", "energy"}, &out, &err), 0);
+        QVERIFY(out.contains("MODELLED") && out.contains("bottleneck"));
+        QCOMPARE(run({"fpga-plan", model, "--optimise", "speed"}, &out, &err), 2);
+        QVERIFY2(err.contains("throughput, instances or energy"), err.constData());
         if (fpga::xrtBuilt() && !fpga::probeDevice(*fpga::parseDevice("xrt"), "").isOk()) {
             QCOMPARE(run({"bench", model, "--device", "xrt"}, &out, &err), 2);
             QVERIFY2(err.contains("no FPGA found"), err.constData());

@@ -13,6 +13,7 @@
 #include "widgets/charts.h"
 #include "widgets/enginecolors.h"
 #include "widgets/exportmenu.h"
+#include "widgets/fpgaintervalview.h"
 
 #include <QAction>
 #include <QCoreApplication>
@@ -28,6 +29,7 @@
 #include <QLabel>
 #include <QProgressBar>
 #include <QSettings>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTabWidget>
@@ -295,6 +297,12 @@ BenchmarkView::BenchmarkView(BenchmarkController* controller, QWidget* parent)
                                      : tr("%1 runs side by side:").arg(n));
     });
     compare_hint_->setText(tr("Choose two or more runs above (Ctrl+click) to compare them side by side."));
+    // Issue 18: the pipeline's stage intervals, baseline vs balanced (fpgaintervalview.h).
+    intervals_ = new FpgaIntervalView;
+    auto* intervals_scroll = new QScrollArea(this);
+    intervals_scroll->setWidget(intervals_);
+    intervals_scroll->setWidgetResizable(true);
+    tables_->addTab(intervals_scroll, tr("FPGA pipeline (modelled)"));
 
     auto* tables_page = new QWidget(this);
     auto* tv = new QVBoxLayout(tables_page);
@@ -398,6 +406,7 @@ void BenchmarkView::onDeviceChanged()
     }
     const int tab = tables_->indexOf(resources_page_);
     tables_->setTabVisible(tab, fpga);
+    tables_->setTabVisible(tables_->indexOf(intervals_->parentWidget()->parentWidget()), fpga); // the scroll area
     line_->chart()->setTitle(fpga && d.startsWith(QLatin1String("fpga-sim:"))
                                  ? tr("Throughput over time (C-simulation speed; final figures are modelled)")
                                  : tr("Throughput over time"));
@@ -412,6 +421,7 @@ void BenchmarkView::updatePlan()
         controller_->planModel()->clear();
     else
         controller_->planModel()->setPlan(model_, part, chosenEngines());
+    intervals_->setPlan(part.isEmpty() ? nullptr : model_, part, chosenEngines());
 }
 
 void BenchmarkView::setActions(QAction* run, QAction* stop, QAction* copy, QAction* save)

@@ -25,6 +25,7 @@ namespace gui {
 
 class BenchmarkController;
 class EngineBarChartView;
+class FpgaIntervalView;
 class ResourceChartView;
 class ThroughputChartView;
 struct LoadedModel;
@@ -129,6 +130,7 @@ private:
     QLabel* compare_hint_;
     QString model_name_;
     QCheckBox* log_scale_;
+    FpgaIntervalView* intervals_ = nullptr; // issue 18: the pipeline's stage intervals, baseline vs balanced
 };
 
 } // namespace gui

@@ -82,6 +82,7 @@ nice -n 10 mmdebstrap --variant=apt --aptopt='Acquire::Retries "3"' bookworm "$r
   "deb $mirror bookworm main" >>"$log" 2>&1
 say "root ready in $(elapsed "$t")"
 base_kb=$(chroot "$root" dpkg-query -W -f '${Installed-Size}\n' | awk '{ s += $1 } END { print s }')
+base_pkgs=$(chroot "$root" dpkg-query -W -f '${Package}\n' | LC_ALL=C sort)
 
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 mount -t proc proc "$root/proc"
@@ -93,11 +94,16 @@ cp "$deb" "$root/tmp/"
 in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"; }
 say "apt-get install ./$(basename "$deb")"
 t=$(date +%s)
+# mmdebstrap leaves no package lists behind: fetch them first.
+in_root apt-get update -q >>"$log" 2>&1
 in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "/tmp/$(basename "$deb")" >>"$log" 2>&1
 after_kb=$(chroot "$root" dpkg-query -W -f '${Installed-Size}\n' | awk '{ s += $1 } END { print s }')
 own_kb=$(chroot "$root" dpkg-query -W -f '${Installed-Size}' sparsescope)
 pulled=$(( $(chroot "$root" dpkg-query -W -f '.\n' | wc -l) ))
 say "installed in $(elapsed "$t"): sparsescope $(( own_kb / 1024 )) MiB; with its dependencies $(( (after_kb - base_kb) / 1024 )) MiB over the bare root ($pulled packages in the root now)"
+biggest=$(chroot "$root" dpkg-query -W -f '${Package} ${Installed-Size}\n' | LC_ALL=C sort |
+  LC_ALL=C join -v 1 - <(echo "$base_pkgs") | sort -k2,2nr | head -n 12 | awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $1, $2 / 1024 }')
+say "largest packages it pulled in (MiB): $biggest"
 torch_kb=$(chroot "$root" dpkg-query -W -f '${Package} ${Installed-Size}\n' | awk '/^libtorch|^libopenblas|^libgomp|^libprotobuf|^libonnx|^libsleef|^libfmt|^libdnnl|^libideep|^libc10/ { s += $2 } END { print s + 0 }')
 say "of which libtorch and its numeric libraries (libtorch*, OpenBLAS, oneDNN, protobuf, ...): $(( torch_kb / 1024 )) MiB"
 

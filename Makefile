@@ -83,7 +83,7 @@ fresh-check:
 
 # The Debian package (CPack, packaging/cpack.cmake): $(BUILD_DIR)/sparsescope_<version>_<arch>.deb.
 package: build
-	@cd $(BUILD_DIR) && cpack -G DEB >/dev/null && ls -1 $(CURDIR)/$(BUILD_DIR)/sparsescope_*.deb
+	@cd $(BUILD_DIR) && cpack -G DEB >/dev/null && ls -1 $(abspath $(BUILD_DIR))/sparsescope_*.deb
 
 # Installs that .deb into a throw-away Debian 12 root and runs the installed programs
 # (packaging/test-install.sh; needs root and the Debian mirror, a few minutes). Not part of make test.

@@ -104,8 +104,6 @@ say "installed in $(elapsed "$t"): sparsescope $(( own_kb / 1024 )) MiB; with it
 biggest=$(chroot "$root" dpkg-query -W -f '${Package} ${Installed-Size}\n' | LC_ALL=C sort |
   LC_ALL=C join -v 1 - <(echo "$base_pkgs") | sort -k2,2nr | head -n 12 | awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $1, $2 / 1024 }')
 say "largest packages it pulled in (MiB): $biggest"
-torch_kb=$(chroot "$root" dpkg-query -W -f '${Package} ${Installed-Size}\n' | awk '/^libtorch|^libopenblas|^libgomp|^libprotobuf|^libonnx|^libsleef|^libfmt|^libdnnl|^libideep|^libc10/ { s += $2 } END { print s + 0 }')
-say "of which libtorch and its numeric libraries (libtorch*, OpenBLAS, oneDNN, protobuf, ...): $(( torch_kb / 1024 )) MiB"
 
 check() { # description, command...
   local what=$1; shift

@@ -14,11 +14,12 @@ DEB_PACKAGES := cmake g++ make pkg-config \
   libxrt-dev libtorch-dev libopenblas0-openmp \
   espeak-ng festival festvox-kallpc16k festvox-kdlpc16k festvox-italp16k festvox-itapc16k \
   festvox-czech-dita festvox-czech-krb festvox-suopuhe-lj sox xvfb xauth pulseaudio pulseaudio-utils poppler-utils \
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev \
+  chromium fonts-dejavu-core appstream dpkg-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps configure build run test bench clean fresh-check asan-test fuzz
+.PHONY: all deps configure build run test bench clean fresh-check asan-test fuzz package package-check
 
 all: build
 
@@ -79,6 +80,16 @@ bench: build
 # FRESH_CHECK_ARGS="--only ci" (or run) for one half; the full log's path is printed.
 fresh-check:
 	@$(SUDO) bash scripts/fresh-check.sh $(FRESH_CHECK_ARGS)
+
+# The Debian package (CPack, packaging/cpack.cmake): $(BUILD_DIR)/sparsescope_<version>_<arch>.deb.
+package: build
+	@cd $(BUILD_DIR) && cpack -G DEB >/dev/null && ls -1 $(abspath $(BUILD_DIR))/sparsescope_*.deb
+
+# Installs that .deb into a throw-away Debian 12 root and runs the installed programs
+# (packaging/test-install.sh; needs root and the Debian mirror, a few minutes). Not part of make test.
+package-check: package
+	@command -v mmdebstrap >/dev/null || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mmdebstrap >/dev/null
+	@$(SUDO) bash packaging/test-install.sh $$(ls -t $(BUILD_DIR)/sparsescope_*.deb | head -n 1)
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -33,6 +33,13 @@ void progressDone();
 
 bool parseDoubles(const QString& s, std::vector<double>* out);
 
+// The MODEL argument of info and bench: the one given, or the shipped default model found in the
+// data folders (util/data_dir.h) when none is. *exit is set (and false returned) when neither exists.
+bool modelArgument(const QCommandLineParser& p, const char* command, QString* path, int* exit);
+
+// `report RESULT.json... -o FILE`: HTML or PDF (cmd_report.cpp); and the writer bench --report uses.
+int cmdReport(const QStringList& args);
+
 int cmdInfo(const QStringList& args);
 int cmdSynth(const QStringList& args);
 int cmdInfer(const QStringList& args);

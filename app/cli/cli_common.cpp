@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include "util/data_dir.h"
+
 #include <QTextStream>
 
 #include <csignal>
@@ -62,6 +64,30 @@ void progressDone()
         std::cerr << "\r\033[K" << std::flush;
         g_progress_shown = false;
     }
+}
+
+bool modelArgument(const QCommandLineParser& p, const char* command, QString* path, int* exit)
+{
+    const QStringList pos = p.positionalArguments();
+    if (pos.size() > 1) {
+        *exit = fail(std::string(command) + " takes at most one MODEL file (see --help).");
+        return false;
+    }
+    if (pos.size() == 1) {
+        *path = pos[0];
+        return true;
+    }
+    const std::string found = ss::defaultModelPath();
+    if (found.empty()) {
+        std::string tried;
+        for (const std::string& d : ss::dataDirCandidates())
+            tried += (tried.empty() ? "" : ", ") + d + "/models";
+        *exit = fail(std::string(command) + " was given no MODEL and the default model gsc-cs.safetensors is in none of " + tried +
+                     "; give a model file.");
+        return false;
+    }
+    *path = QString::fromStdString(found);
+    return true;
 }
 
 bool parseDoubles(const QString& s, std::vector<double>* out)

@@ -35,15 +35,16 @@ std::string pad(std::string s, size_t w)
 int cmdInfo(const QStringList& args)
 {
     QCommandLineParser p;
-    p.addPositionalArgument("MODEL", "Model file (.safetensors) to describe.");
+    p.addPositionalArgument("MODEL", "Model file (.safetensors) to describe (default: the shipped gsc-cs model).", "[MODEL]");
     p.addOption({"json", "Print the summary as JSON instead of a table."});
     int exit = 0;
     if (!parse(p, args, "Show a model's layers, shapes, weight densities, complementary group sizes P, k-WTA k\n"
                         "(and k at inference), dense MACs and the bound a*w of dense MACs.", &exit))
         return exit;
-    if (p.positionalArguments().size() != 1)
-        return fail("info takes exactly one MODEL file (see --help).");
-    auto model = ss::loadModel(p.positionalArguments()[0].toStdString());
+    QString model_path;
+    if (!modelArgument(p, "info", &model_path, &exit))
+        return exit;
+    auto model = ss::loadModel(model_path.toStdString());
     if (!model)
         return fail(model.error());
     const ss::Model& m = *model;
@@ -77,7 +78,7 @@ int cmdInfo(const QStringList& args)
         return Ok;
     }
 
-    std::cout << "Model " << m.name << "  (" << p.positionalArguments()[0].toStdString() << ")\n";
+    std::cout << "Model " << m.name << "  (" << model_path.toStdString() << ")\n";
     if (!m.trained())
         std::cout << "UNTRAINED: random weights for benchmarking; its predictions are meaningless.\n";
     for (const auto& [k, v] : m.info)

@@ -10,10 +10,13 @@
 #include "engines/engine.h"
 #include "fpga/model/devices.h"
 #include "fpga/model/fpga_sim.h"
+#include "fpga/model/perf_model.h"
+#include "engines/quantised.h"
 #include "model/model_io.h"
 #include "model/npy.h"
 #include "report/report.h"
 #include "util/output_file.h"
+#include "report_writer.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -300,7 +303,7 @@ int cmdEval(const QStringList& args)
 int cmdBench(const QStringList& args)
 {
     QCommandLineParser p;
-    p.addPositionalArgument("MODEL", "Model file.");
+    p.addPositionalArgument("MODEL", "Model file (default: the shipped gsc-cs model).", "[MODEL]");
     QString known;
     for (const auto& n : ss::engineNames())
         known += QString::fromStdString(n) + " ";
@@ -315,16 +318,25 @@ int cmdBench(const QStringList& args)
     p.addOption({"isa", "Pin the kernel ISA: scalar, avx2 or avx512 (default: the best this CPU has).", "ISA"});
     p.addOption({"json", "Write the results as JSON to FILE.", "FILE"});
     p.addOption({"csv", "Write the results as CSV to FILE.", "FILE"});
+    p.addOption({"report", "Write a report with charts to FILE: .html (one self-contained file) or .pdf.", "FILE"});
+    p.addOption({"page", "Page size of a PDF report: a4 or letter.", "SIZE", "a4"});
     int exit = 0;
     if (!parse(p, args, "Run engines side by side in one process (interleaved time slices, so machine noise hits all\n"
                         "alike) and print throughput, latency, MACs executed vs dense vs the bound a*w, energy per\n"
                         "item with its source (measured/estimated) and ratios to dense and torch.", &exit))
         return exit;
-    if (p.positionalArguments().size() != 1)
-        return fail("bench takes exactly one MODEL (see --help).");
-    ss::fpga::DeviceSpec device;
-    if (!checkDevice(p, &exit, &device) || !checkOutputPath(p, "json", &exit) || !checkOutputPath(p, "csv", &exit))
+    QString model_arg;
+    if (!modelArgument(p, "bench", &model_arg, &exit))
         return exit;
+    ss::fpga::DeviceSpec device;
+    if (!checkDevice(p, &exit, &device) || !checkOutputPath(p, "json", &exit) || !checkOutputPath(p, "csv", &exit) ||
+        !checkOutputPath(p, "report", &exit))
+        return exit;
+    ss::report::PageSize page = ss::report::PageSize::A4;
+    if (!ss::report::parsePageSize(p.value("page").toStdString(), &page))
+        return fail("--page must be a4 or letter (got '" + p.value("page").toStdString() + "').");
+    if (p.isSet("report") && ss::reportFormatOf(p.value("report").toStdString()).empty())
+        return fail("--report '" + p.value("report").toStdString() + "' must end in .html or .pdf (that picks its format).");
     const bool on_fpga = device.kind != ss::fpga::DeviceSpec::Kind::Cpu;
     ss::BenchConfig cfg;
     if (!parseInt(p, "batch", 1, 4096, &cfg.batch, &exit) || !parseInt(p, "threads", 1, 256, &cfg.threads, &exit))
@@ -341,7 +353,7 @@ int cmdBench(const QStringList& args)
                                                         : ss::parseEngineList(p.value("engines").toStdString());
     if (!names)
         return fail(names.error());
-    const std::string model_path = p.positionalArguments()[0].toStdString();
+    const std::string model_path = model_arg.toStdString();
     auto model = ss::loadModel(model_path);
     if (!model)
         return fail(model.error());
@@ -386,6 +398,17 @@ int cmdBench(const QStringList& args)
     auto ctx = ss::makeContext(model_path, *model);
     if (modelled)
         ctx.warnings.push_back(ss::fpga::modelledFiguresWarning(device));
+    // On an FPGA device the report carries the resource plan of each engine on that part (modelled).
+    if (const ss::fpga::Part* part = device.kind == ss::fpga::DeviceSpec::Kind::Sim ? ss::fpga::findPart(device.part) : nullptr)
+        if (auto net = ss::q8::quantise(*model))
+            for (const auto& n : *names) {
+                ss::fpga::Variant v;
+                if (!ss::fpga::variantFromEngine(n, &v))
+                    continue;
+                const auto e = ss::fpga::estimate(*net, v, *part);
+                ctx.fpga_plan.push_back({n, part->name, e.instances, e.fits, e.limiting, e.clock_hz / 1e6, e.items_per_s_instance,
+                                         e.items_per_s_chip, e.latency_s * 1e3, e.power_w_chip, e.energy_j_per_item_chip});
+            }
     std::cout << ss::benchToConsole(ctx, results);
     if (p.isSet("json"))
         if (auto s = ss::writeTextFileAtomic(p.value("json").toStdString(), ss::benchToJson(ctx, results).dump(2) + "\n"); !s)
@@ -393,6 +416,13 @@ int cmdBench(const QStringList& args)
     if (p.isSet("csv"))
         if (auto s = ss::writeTextFileAtomic(p.value("csv").toStdString(), ss::benchToCsv(ctx, results)); !s)
             return fail(s.error());
+    if (p.isSet("report")) {
+        const QString report = p.value("report");
+        if (auto s = ss::report::writeReport({{"R1: " + QFileInfo(report).completeBaseName().toStdString(), ctx, results}},
+                                             report.toStdString(), page);
+            !s)
+            return fail(s.error());
+    }
     for (const auto& r : results)
         if (!r.ok())
             return RuntimeFailure;

@@ -3,10 +3,12 @@
 #include "engines/blas_env.h"
 
 #include <QCoreApplication>
+#include <QGuiApplication>
 
 #include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <memory>
 #include <ios>
 #include <new>
 #include <stdexcept>
@@ -32,6 +34,7 @@ const Command kCommands[] = {
     {"import", "Turn a PyTorch state dict (torch.save) of the GSC sparse CNN into a model; checks complementarity.", cli::cmdImport},
     {"listen", "Recognise keywords live in a WAV file or from a microphone through engines side by side; score a stream.", cli::cmdListen},
     {"enroll", "Record a speaker's takes of every keyword (or read a folder of them) for personalising a model.", cli::cmdEnroll},
+    {"report", "Write an HTML or PDF report with charts of one or more benchmark results (bench --json).", cli::cmdReport},
     {"train", "Train the GSC network (dense, sparse or complementary) with libtorch and write a model.", cli::cmdTrain},
 };
 
@@ -84,12 +87,44 @@ int runCommand(const Command& c, const QStringList& sub)
     }
 }
 
+// A PDF report is drawn with QPainter, whose fonts need a QGuiApplication; every other command
+// runs on a QCoreApplication. The CLI never opens a window, so its GUI application always uses the
+// offscreen platform (no display needed).
+bool needsGui(int argc, char** argv)
+{
+    if (argc < 2)
+        return false;
+    if (std::string(argv[1]) == "report")
+        return true;
+    for (int i = 2; i < argc; ++i)
+        if (std::string(argv[i]).rfind("--report", 0) == 0)
+            return true;
+    return false;
+}
+
+std::unique_ptr<QCoreApplication> makeApp(int& argc, char** argv)
+{
+    if (!needsGui(argc, argv))
+        return std::make_unique<QCoreApplication>(argc, argv);
+    qputenv("QT_QPA_PLATFORM", "offscreen");
+    // Without a desktop session Qt notes that XDG_RUNTIME_DIR is unset and picks a folder itself;
+    // the CLI uses no runtime folder, so that note is noise on stderr (which carries sentences only).
+    static QtMessageHandler previous = nullptr;
+    previous = qInstallMessageHandler([](QtMsgType type, const QMessageLogContext& ctx, const QString& msg) {
+        if (msg.startsWith(QLatin1String("QStandardPaths: XDG_RUNTIME_DIR not set")))
+            return;
+        if (previous)
+            previous(type, ctx, msg);
+    });
+    return std::make_unique<QGuiApplication>(argc, argv);
+}
 } // namespace
 
 int main(int argc, char** argv)
 {
     ss::fixBlasCoreType(argv); // may re-exec: before anything else
-    QCoreApplication app(argc, argv);
+    const auto app_holder = makeApp(argc, argv);
+    QCoreApplication& app = *app_holder;
     QCoreApplication::setApplicationName("sparsescope-cli");
     QCoreApplication::setApplicationVersion(SPARSESCOPE_VERSION);
     const QStringList args = app.arguments();

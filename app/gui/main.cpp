@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
 
 #ifndef SPARSESCOPE_VERSION
 #define SPARSESCOPE_VERSION "unknown"
@@ -22,17 +23,10 @@ int fail(const QString& sentence, int code)
     std::fprintf(stderr, "sparsescope: %s\n", qPrintable(sentence));
     return code;
 }
-} // namespace
 
-int main(int argc, char** argv)
+// The options, shared by the display-free --help/--version path and the real start.
+void addOptions(QCommandLineParser& p)
 {
-    ss::fixBlasCoreType(argv); // may re-exec: before anything else
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("SparseScope"));
-    QApplication::setApplicationName(QStringLiteral("SparseScope"));
-    QApplication::setApplicationVersion(QStringLiteral(SPARSESCOPE_VERSION));
-
-    QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral(
         "See and measure what sparse weights and k-WTA-sparse activations buy a neural network.\n"
         "With no MODEL the last model is opened, else the bundled default model."));
@@ -55,6 +49,34 @@ int main(int argc, char** argv)
     p.addOption({QStringLiteral("input"), QStringLiteral("With --screenshot --view visualiser: a WAV clip to feed the network; "
                                                          "--view live: a WAV played as the microphone (default: the bundled words)."),
                  QStringLiteral("WAV")});
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    ss::fixBlasCoreType(argv); // may re-exec: before anything else
+    // --help and --version need no display: a QApplication aborts without one, so they are answered
+    // on a QCoreApplication first (process() prints and exits).
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--help" || a == "-h" || a == "-?" || a == "--help-all" || a == "--version" || a == "-v") {
+            QCoreApplication core(argc, argv);
+            QCoreApplication::setApplicationName(QStringLiteral("sparsescope"));
+            QCoreApplication::setApplicationVersion(QStringLiteral(SPARSESCOPE_VERSION));
+            QCommandLineParser p;
+            addOptions(p);
+            p.process(core);
+            return 0;
+        }
+    }
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("SparseScope"));
+    QApplication::setApplicationName(QStringLiteral("SparseScope"));
+    QApplication::setApplicationVersion(QStringLiteral(SPARSESCOPE_VERSION));
+
+    QCommandLineParser p;
+    addOptions(p);
     p.process(app);
     if (p.positionalArguments().size() > 1)
         return fail(QStringLiteral("Give at most one MODEL file (see --help)."), 2);

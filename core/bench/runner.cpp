@@ -3,6 +3,8 @@
 #include "bench/cpu_info.h"
 #include "bench/stats.h"
 #include "engines/blas_env.h"
+#include "model/summary.h"
+#include "util/sha256.h"
 
 #include <unistd.h>
 
@@ -20,6 +22,12 @@
 #endif
 #ifndef SPARSESCOPE_VERSION
 #define SPARSESCOPE_VERSION "unknown"
+#endif
+#if __has_include("git_commit.h")
+#include "git_commit.h" // generated at build time (core/bench/git_commit.cmake)
+#endif
+#ifndef SPARSESCOPE_GIT_COMMIT
+#define SPARSESCOPE_GIT_COMMIT ""
 #endif
 
 namespace ss {
@@ -91,6 +99,7 @@ struct TargetState {
     bool done = false;
     int64_t reported_items = 0;
     double reported_seconds = 0;
+    std::vector<ThroughputSample> throughput;
 };
 
 class Runner {
@@ -239,6 +248,8 @@ void Runner::runSlice(int i, double slice_seconds)
         if (Status s = t.meter->start(); !s)
             t.energy_failure = s.message();
     const auto slice_start = Clock::now();
+    const int64_t slice_items = t.items;
+    const double slice_engine_seconds = t.engine_seconds;
     while (!cancelled()) {
         double s = 0;
         if (!call(t, &s))
@@ -255,6 +266,9 @@ void Runner::runSlice(int i, double slice_seconds)
         if (secondsBetween(slice_start, Clock::now()) >= slice_seconds)
             break;
     }
+    if (t.error.empty() && t.engine_seconds > slice_engine_seconds && t.throughput.size() < kMaxThroughputSamples)
+        t.throughput.push_back({secondsBetween(measure_start_, Clock::now()),
+                                double(t.items - slice_items) / (t.engine_seconds - slice_engine_seconds)});
     if (metering && t.energy_failure.empty()) {
         auto joules = t.meter->stopJoules();
         if (joules)
@@ -290,6 +304,7 @@ BenchResult Runner::collect(int i) const
     r.latency_p50_ms = percentile(ms, 50);
     r.latency_p90_ms = percentile(ms, 90);
     r.latency_p99_ms = percentile(ms, 99);
+    r.throughput = t.throughput;
     if (t.meter) {
         r.energy_source = t.meter->source();
         r.energy_meter = t.meter->name();
@@ -403,6 +418,28 @@ BenchContext makeContext(const std::string& model_path, const Model& model)
     c.l2 = cpu.l2;
     c.l3 = cpu.l3;
     c.blas = blasCoreName();
+#if defined(__clang__)
+    c.compiler = "Clang " __clang_version__;
+#elif defined(__GNUC__)
+    c.compiler = "GCC " __VERSION__;
+#endif
+    c.git_commit = SPARSESCOPE_GIT_COMMIT;
+    if (!model_path.empty())
+        if (auto hash = sha256File(model_path))
+            c.model_sha256 = *hash;
+    for (const LayerSummary& l : summarize(model).layers) {
+        ModelLayerInfo info;
+        info.name = l.name;
+        info.type = l.type;
+        info.weight_density = l.weight_density;
+        info.P = l.P;
+        info.k = l.k_inference;
+        info.input_density = l.input_density;
+        info.input_density_exact = l.input_density_exact;
+        info.macs_dense = l.macs_dense;
+        info.macs_bound = l.macs_bound;
+        c.model_layers.push_back(std::move(info));
+    }
 
     // Google Benchmark's lesson: say loudly when the numbers should not be trusted.
     const std::string bt = lower(c.build_type);

@@ -44,6 +44,13 @@ struct LayerResult {
     double seconds_per_item = 0;
 };
 
+// One point of "throughput over time": the rate over one of the engine's time slices, at the wall
+// time (since the measured phase began) the slice ended.
+struct ThroughputSample {
+    double elapsed_seconds = 0;
+    double items_per_second = 0;
+};
+
 struct BenchResult {
     std::string engine, device;
     int batch = 1, threads = 1;
@@ -57,10 +64,13 @@ struct BenchResult {
     std::string energy_meter;
     std::string isa;
     std::vector<LayerResult> layers;
+    std::vector<ThroughputSample> throughput; // per slice, at most kMaxThroughputSamples
     std::string error; // non-empty = the run failed (or was cancelled); reported, not aborted
 
     bool ok() const { return error.empty(); }
 };
+
+inline constexpr size_t kMaxThroughputSamples = 2000;
 
 struct BenchProgress {
     int engine_index = 0;          // index into the targets
@@ -71,6 +81,29 @@ struct BenchProgress {
     int64_t items = 0;             // this engine's items so far
     double items_per_second = 0;   // this engine's rate since its previous report ("current")
     double fraction_done = 0;      // of the whole suite, for a progress bar
+};
+
+// One layer of the model as `info` shows it (model/summary.h), kept in the report so that a report
+// read back elsewhere still describes its model.
+struct ModelLayerInfo {
+    std::string name, type;
+    double weight_density = 1; // w
+    int P = 1;
+    int k = 0;                 // k-WTA layers: k at inference
+    double input_density = 1;  // nominal a
+    bool input_density_exact = true;
+    double macs_dense = 0, macs_bound = 0;
+};
+
+// The FPGA resource plan of one engine on one part (fpga/model/perf_model.h); every figure modelled.
+struct FpgaPlanEntry {
+    std::string engine, part;
+    int instances = 0;
+    bool fits = false;
+    std::string limiting;
+    double clock_mhz = 0;
+    double items_per_s_instance = 0, items_per_s_chip = 0;
+    double latency_ms = 0, power_w_chip = 0, energy_j_per_item_chip = 0;
 };
 
 // Where and how a report was made (Google Benchmark's "context"), with the warnings a reader must
@@ -91,6 +124,11 @@ struct BenchContext {
     std::string governor;
     size_t l1d = 0, l2 = 0, l3 = 0; // bytes
     std::string blas;       // OpenBLAS core libtorch's GEMMs use ("" when OpenBLAS is not loaded)
+    std::string compiler;   // e.g. "GCC 12.2.0"
+    std::string git_commit; // of the source tree when the build was configured ("" when unknown)
+    std::string model_sha256;
+    std::vector<ModelLayerInfo> model_layers; // empty in reports written before they were recorded
+    std::vector<FpgaPlanEntry> fpga_plan;     // only when the run was on an FPGA device
     std::vector<std::string> warnings;
 };
 

@@ -84,6 +84,41 @@ json optionalNumber(const std::optional<double>& v)
 
 // ---- JSON ------------------------------------------------------------------------------------
 
+json modelLayersToJson(const std::vector<ModelLayerInfo>& layers)
+{
+    json a = json::array();
+    for (const ModelLayerInfo& l : layers)
+        a.push_back({{"name", l.name},
+                     {"type", l.type},
+                     {"weight_density", finite(l.weight_density)},
+                     {"P", l.P},
+                     {"k", l.k},
+                     {"input_density", finite(l.input_density)},
+                     {"input_density_exact", l.input_density_exact},
+                     {"macs_dense", finite(l.macs_dense)},
+                     {"macs_bound", finite(l.macs_bound)}});
+    return a;
+}
+
+json fpgaPlanToJson(const std::vector<FpgaPlanEntry>& plan)
+{
+    json a = json::array();
+    for (const FpgaPlanEntry& e : plan)
+        a.push_back({{"engine", e.engine},
+                     {"part", e.part},
+                     {"instances", e.instances},
+                     {"fits", e.fits},
+                     {"limiting", e.limiting},
+                     {"clock_mhz", finite(e.clock_mhz)},
+                     {"items_per_s_instance", finite(e.items_per_s_instance)},
+                     {"items_per_s_chip", finite(e.items_per_s_chip)},
+                     {"latency_ms", finite(e.latency_ms)},
+                     {"power_w_chip", finite(e.power_w_chip)},
+                     {"energy_j_per_item_chip", finite(e.energy_j_per_item_chip)},
+                     {"source", "modelled"}});
+    return a;
+}
+
 json contextToJson(const BenchContext& c)
 {
     return json{{"date", c.date},
@@ -101,6 +136,11 @@ json contextToJson(const BenchContext& c)
                 {"governor", c.governor},
                 {"caches", {{"l1d", c.l1d}, {"l2", c.l2}, {"l3", c.l3}}},
                 {"blas", c.blas},
+                {"compiler", c.compiler},
+                {"git_commit", c.git_commit},
+                {"model_sha256", c.model_sha256},
+                {"model_layers", modelLayersToJson(c.model_layers)},
+                {"fpga_plan", fpgaPlanToJson(c.fpga_plan)},
                 {"warnings", c.warnings}};
 }
 
@@ -145,6 +185,10 @@ json resultToJson(const BenchResult& r, const std::vector<BenchResult>& all)
            {"seconds", finite(r.seconds)},
            {"speedup_vs_dense", optionalNumber(speedupVs(all, r, "dense"))},
            {"layers", std::move(layers)}};
+    json series = json::array();
+    for (const ThroughputSample& t : r.throughput)
+        series.push_back(json::array({finite(t.elapsed_seconds), finite(t.items_per_second)}));
+    j["throughput_over_time"] = std::move(series);
     if (!r.ok())
         j["error"] = r.error;
     return j;
@@ -183,6 +227,39 @@ BenchContext contextFromJson(const json& j)
         c.l2 = get<size_t>(*caches, "l2", 0);
         c.l3 = get<size_t>(*caches, "l3", 0);
     }
+    c.compiler = get<std::string>(j, "compiler", "");
+    c.git_commit = get<std::string>(j, "git_commit", "");
+    c.model_sha256 = get<std::string>(j, "model_sha256", "");
+    if (const auto layers = j.find("model_layers"); layers != j.end() && layers->is_array())
+        for (const json& l : *layers) {
+            ModelLayerInfo info;
+            info.name = get<std::string>(l, "name", "");
+            info.type = get<std::string>(l, "type", "");
+            info.weight_density = get<double>(l, "weight_density", 1.0);
+            info.P = get<int>(l, "P", 1);
+            info.k = get<int>(l, "k", 0);
+            info.input_density = get<double>(l, "input_density", 1.0);
+            info.input_density_exact = get<bool>(l, "input_density_exact", true);
+            info.macs_dense = get<double>(l, "macs_dense", 0.0);
+            info.macs_bound = get<double>(l, "macs_bound", 0.0);
+            c.model_layers.push_back(std::move(info));
+        }
+    if (const auto plan = j.find("fpga_plan"); plan != j.end() && plan->is_array())
+        for (const json& p : *plan) {
+            FpgaPlanEntry e;
+            e.engine = get<std::string>(p, "engine", "");
+            e.part = get<std::string>(p, "part", "");
+            e.instances = get<int>(p, "instances", 0);
+            e.fits = get<bool>(p, "fits", false);
+            e.limiting = get<std::string>(p, "limiting", "");
+            e.clock_mhz = get<double>(p, "clock_mhz", 0.0);
+            e.items_per_s_instance = get<double>(p, "items_per_s_instance", 0.0);
+            e.items_per_s_chip = get<double>(p, "items_per_s_chip", 0.0);
+            e.latency_ms = get<double>(p, "latency_ms", 0.0);
+            e.power_w_chip = get<double>(p, "power_w_chip", 0.0);
+            e.energy_j_per_item_chip = get<double>(p, "energy_j_per_item_chip", 0.0);
+            c.fpga_plan.push_back(std::move(e));
+        }
     c.warnings = get<std::vector<std::string>>(j, "warnings", {});
     return c;
 }
@@ -247,6 +324,14 @@ BenchResult resultFromJson(const json& j, size_t index)
         for (const json& l : *layers)
             r.layers.push_back(layerFromJson(l, r.items));
     }
+    if (const auto series = j.find("throughput_over_time"); series != j.end() && series->is_array())
+        for (const json& point : *series) {
+            if (!point.is_array() || point.size() != 2)
+                throw std::runtime_error("benchmarks[" + std::to_string(index) +
+                                         "].throughput_over_time holds a point that is not [seconds, items/s]");
+            if (r.throughput.size() < kMaxThroughputSamples)
+                r.throughput.push_back({point[0].get<double>(), point[1].get<double>()});
+        }
     return r;
 }
 

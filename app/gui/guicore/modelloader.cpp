@@ -2,6 +2,7 @@
 
 #include "guicore/format.h"
 #include "model/model_io.h"
+#include "util/data_dir.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -62,6 +63,11 @@ QStringList ModelLoader::defaultModelCandidates()
         const QString exe_dir = QCoreApplication::applicationDirPath();
         c << QDir::cleanPath(exe_dir + QStringLiteral("/../share/sparsescope/models/") + QLatin1String(kDefaultModelFile));
     }
+    // Then the compiled-in install prefix (an installed program run through a symlink or a copy).
+    for (const std::string& d : ss::dataDirCandidates())
+        if (const QString m = QDir::cleanPath(QString::fromStdString(d) + QStringLiteral("/models/") + QLatin1String(kDefaultModelFile));
+            !c.contains(m))
+            c << m;
     const QString src = QStringLiteral(SPARSESCOPE_SOURCE_DIR);
     if (!src.isEmpty())
         c << QDir::cleanPath(src + QStringLiteral("/resources/models/") + QLatin1String(kDefaultModelFile));
@@ -76,6 +82,9 @@ QStringList ModelLoader::bundledAudioFiles()
     QStringList dirs;
     if (QCoreApplication::instance())
         dirs << QDir::cleanPath(QCoreApplication::applicationDirPath() + QStringLiteral("/../share/sparsescope/audio"));
+    for (const std::string& d : ss::dataDirCandidates())
+        if (const QString a = QDir::cleanPath(QString::fromStdString(d) + QStringLiteral("/audio")); !dirs.contains(a))
+            dirs << a;
     const QString src = QStringLiteral(SPARSESCOPE_SOURCE_DIR);
     if (!src.isEmpty())
         dirs << QDir::cleanPath(src + QStringLiteral("/resources/audio"));

@@ -6,6 +6,7 @@
 #include "guicore/format.h"
 #include "guicore/runlistmodel.h"
 #include "widgets/benchmarkview.h"
+#include "widgets/exportreport.h"
 #include "widgets/liveview.h"
 #include "widgets/modelview.h"
 #include "widgets/visualiserview.h"
@@ -196,6 +197,13 @@ void MainWindow::createMenus()
     file->addSeparator();
     file->addAction(save_);
     file->addAction(copy_);
+    // Export Report… (issue 17): the shown results as HTML or PDF; widgets/exportreport.cpp does the rest.
+    QAction* export_report = file->addAction(tr("&Export Report…"), this, [this] { exportReportDialog(this, *controller_); });
+    export_report->setEnabled(false);
+    for (auto signal : {&BenchmarkController::resultsChanged, &BenchmarkController::seriesReset})
+        connect(controller_, signal, export_report, [this, export_report] { export_report->setEnabled(controller_->canSave()); });
+    connect(controller_, &BenchmarkController::runningChanged, export_report,
+            [this, export_report] { export_report->setEnabled(controller_->canSave()); });
     file->addSeparator();
     file->addAction(quit_);
 

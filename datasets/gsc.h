@@ -40,6 +40,7 @@ struct GscClip {
     int64_t offset = 0;  // silence: first frame of the window in the noise file
     bool silence = false;
     float gain = 1.0f;   // silence: amplitude scale in [0, 1] applied to the noise window
+    bool reversed = false; // played backwards (the trainer's own-voice negatives, label _unknown_)
 };
 
 struct GscDataset {

@@ -68,14 +68,17 @@ int cmdTrain(const QStringList& args)
     p.addOption({"limit", "Train on a random subset of N training items (0 = all).", "N", "0"});
     p.addOption({"no-augment", "Train on the clips as they are (no augmentation at all)."});
     p.addOption({"augment-off", "Switch single augmentation steps off, comma-separated: speed, gain, shift, noise, reverb, eq,\n"
-                                "bandlimit, clip, vtlp, specaugment (datasets/README.md).", "LIST"});
+                                "bandlimit, clip, vtlp, specaugment (datasets/README.md). With --init the default is\n"
+                                "reverb,eq,bandlimit,clip,vtlp,specaugment; --augment-off '' keeps every step.", "LIST"});
     p.addOption({"snr", "Background noise SNR range in dB, MIN,MAX (default 0,30).", "MIN,MAX"});
     p.addOption({"init", "Fine-tune (personalise) this trained model file: masks, routes, P and k stay as they are; weights,\n"
                          "statistics and duty cycles start from it. --data is then e.g. an enrollment folder.", "MODEL"});
     p.addOption({"mix", "With --init: a base corpus mixed in so other voices are not forgotten.", "DIR"});
-    p.addOption({"mix-ratio", "Base items per --data training item (default 6; drawn once).", "X"});
+    p.addOption({"mix-ratio", "Base items per --data training item (default 12; drawn once).", "X"});
     p.addOption({"patience", "Stop after N epochs without a better validation accuracy and keep the best epoch\n"
-                             "(default 0 = off; 6 with --init).", "N"});
+                             "(default 0 = off).", "N"});
+    p.addOption({"no-reversed-negatives", "With --init: do not also train each keyword take played backwards as _unknown_\n"
+                                          "(by default the speaker's own voice teaches 'not a keyword' as often as the keywords)."});
     p.addOption({"leave-out", "Leave-one-family-out: drop the clips of family:NAME or voice:NAME (speakers.tsv of a\n"
                               "'dataset synth' tree) from every split, so the model never hears them. With --init and --mix it applies\n"
                               "to the --mix corpus.", "SPEC"});
@@ -186,6 +189,7 @@ int cmdTrain(const QStringList& args)
         return fail("--seed must be a non-negative integer.");
     o.augment.enabled = !p.isSet("no-augment");
     if (p.isSet("augment-off")) {
+        o.mild_fine_tune_augment = false; // with --init too, exactly the steps given are off
         for (const auto& step : p.value("augment-off").split(',', Qt::SkipEmptyParts)) {
             auto& a = o.augment;
             const std::string n = step.trimmed().toStdString();
@@ -221,6 +225,7 @@ int cmdTrain(const QStringList& args)
         if (!ok || o.mix_ratio < 0 || o.mix_ratio > 1000)
             return fail("--mix-ratio must be a number from 0 to 1000.");
     }
+    o.reversed_negatives = !p.isSet("no-reversed-negatives");
     if (p.isSet("patience")) {
         o.patience = p.value("patience").toInt(&ok);
         if (!ok || o.patience < 0 || o.patience > 1000)

@@ -757,6 +757,11 @@ TrainOptions withDefaults(TrainOptions o)
         o.batch = kDefaultBatch;
     if (o.lr <= 0)
         o.lr = fine_tune ? kDefaultLr / 3 : kDefaultLr;
+    if (fine_tune && o.mild_fine_tune_augment) {
+        auto& a = o.augment;
+        a.reverb_probability = a.eq_probability = a.bandlimit_probability = a.clip_probability = 0;
+        a.vtlp_probability = a.specaugment_probability = 0;
+    }
     if (o.unknown_share <= 0 || o.unknown_share > 1)
         o.unknown_share = kDefaultUnknownShare;
     if (o.threads <= 0)
@@ -825,7 +830,7 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
                 o.k_inference_factors = {L.k_inference_factor};
             }
         if (o.patience < 0)
-            o.patience = 6; // a dozen held-back takes are a noisy judge: stop only on a long plateau
+            o.patience = 0; // a dozen held-back takes are too coarse a judge to stop on (datasets/README.md)
     }
     // The reader's default seed, so that validation and test silence are those `eval` uses.
     auto opened = init_model ? openGsc(o.data_dir, *preset, init_model->classes) : openGsc(o.data_dir, *preset);
@@ -855,6 +860,22 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
         if (auto st = leaveOut(ds, o.data_dir); !st)
             return st.error();
     std::vector<GscClip> train = ds.train;
+    int reversed_items = 0;
+    if (init_model && o.reversed_negatives) {
+        const auto unknown = std::find(ds.classes.begin(), ds.classes.end(), std::string(kUnknownClass));
+        if (unknown != ds.classes.end()) {
+            const int unknown_label = int(unknown - ds.classes.begin());
+            for (const GscClip& c : ds.train)
+                if (!c.silence && c.label != unknown_label) {
+                    GscClip r = c;
+                    r.reversed = true;
+                    r.label = unknown_label;
+                    r.word = kUnknownClass;
+                    train.push_back(r);
+                    ++reversed_items;
+                }
+        }
+    }
     int mixed_items = 0;
     std::optional<GscDataset> base; // the --mix corpus: mixed in now, its test split scored at the end
     if (!o.mix_dir.empty()) {
@@ -989,6 +1010,8 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
                             first_error = std::make_pair(i, s.error());
                         continue;
                     }
+                    if (train[i].reversed)
+                        std::reverse(s->begin(), s->end());
                     auto& w = waves[i];
                     w.resize(s->size());
                     for (size_t j = 0; j < s->size(); ++j)
@@ -1065,6 +1088,7 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
     rep.validation_items = int(val.size());
     rep.test_items = int(test.size());
     rep.mixed_items = mixed_items;
+    rep.reversed_items = reversed_items;
     const json recipe = recipeJson(o, teacher_label);
     rep.recipe = recipe.dump();
 
@@ -1480,8 +1504,9 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
     model.info["class_preset"] = o.class_preset;
     if (init_model) {
         model.info["fine_tuned_from"] = fs::path(o.init).filename().string() + " (" + init_model->name + ")";
-        model.info["enrollment"] = (root.empty() ? o.data_dir : root) + ": " + std::to_string(rep.train_items - rep.mixed_items) +
-                                   " training takes incl. silence, " + std::to_string(rep.validation_items) +
+        model.info["enrollment"] = (root.empty() ? o.data_dir : root) + ": " +
+                                   std::to_string(rep.train_items - rep.mixed_items - rep.reversed_items) +
+                                   " training takes incl. silence (+" + std::to_string(rep.reversed_items) + " played backwards as _unknown_), " + std::to_string(rep.validation_items) +
                                    " validation, " + std::to_string(rep.test_items) + " held back";
         if (!o.mix_dir.empty())
             model.info["mixed_base_items"] = std::to_string(rep.mixed_items) + " from " + fs::path(o.mix_dir).filename().string();

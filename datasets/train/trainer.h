@@ -82,10 +82,20 @@ struct TrainOptions {
     // With init: a base corpus (Speech Commands layout, the model's classes) mixed into training so
     // that other voices are not forgotten: mix_ratio x the data set's training items, drawn once.
     std::string mix_dir;
-    double mix_ratio = 6.0;
+    double mix_ratio = 12.0;
     // Early stopping: stop after this many epochs without a better validation accuracy and keep the
-    // best epoch's weights (0 = off, train every epoch; the default with init is 6).
+    // best epoch's weights (0 = off, train every epoch: the default, with init too, where a dozen
+    // held-back takes judge too coarsely to stop on; -1 = the default).
     int patience = -1;
+    // With init: the room and microphone steps (reverb, eq, band-limit, clipping, VTLP, SpecAugment)
+    // are off and the published steps + noise stay: the takes already come through the speaker's
+    // own room and microphone, and the extra steps cost recall on them (datasets/README.md).
+    bool mild_fine_tune_augment = true;
+    // With init: every keyword take of the enrollment also trains played backwards, as _unknown_.
+    // The speaker's voice then occurs under _unknown_ as often as under the keywords, so that
+    // fine-tuning learns the words rather than "this voice means a keyword" (docs: datasets/README.md,
+    // "Enrollment"). Reversed speech keeps the voice's pitch, timbre and spectrum but is no word.
+    bool reversed_negatives = true;
 
     // Leave-one-family-out: "family:NAME" or "voice:NAME" (datasets/synth.h, selectSynthSpeakers):
     // those speakers' clips are dropped from every split, so the model never hears them. Empty = none.
@@ -124,6 +134,7 @@ struct EngineCheck {
 struct TrainReport {
     int best_epoch = 0;                  // early stopping: the epoch whose state was kept (0 = the last)
     int mixed_items = 0;                 // fine-tuning: base-corpus items mixed into training
+    int reversed_items = 0;              // fine-tuning: keyword takes also played backwards as _unknown_
     std::string before_after;            // fine-tuning: JSON of base vs personalised figures (held-back takes,
                                          // base test split), also in the file's info.before_after
     std::string output, checkpoint;

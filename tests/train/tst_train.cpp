@@ -391,12 +391,15 @@ private slots:
         auto rep = trainModel(o);
         QVERIFY2(rep.isOk(), rep.isOk() ? "" : rep.message().c_str());
         QVERIFY(rep->mixed_items > 0);
+        QVERIFY(rep->reversed_items > 0); // every keyword take also trains backwards, as _unknown_
+        QVERIFY(rep->reversed_items < rep->train_items - rep->mixed_items);
         QVERIFY(!rep->before_after.empty());
         const auto ba = nlohmann::json::parse(rep->before_after);
         QVERIFY(ba.contains("held_back") && ba.contains("base_test_split"));
         auto a = loadModel(base), b = loadModel(out);
         QVERIFY(a.isOk() && b.isOk());
         QVERIFY(b->info.count("fine_tuned_from") && b->info.count("before_after"));
+        QVERIFY(b->info.at("enrollment").find("+" + std::to_string(rep->reversed_items) + " played backwards") != std::string::npos);
         QCOMPARE(a->layers.size(), b->layers.size());
         bool weights_changed = false;
         for (size_t i = 0; i < a->layers.size(); ++i) {

@@ -337,29 +337,9 @@ BenchResult resultFromJson(const json& j, size_t index)
 
 // ---- Text helpers ----------------------------------------------------------------------------
 
-std::string fmt(const char* format, double v)
-{
-    char buf[64];
-    std::snprintf(buf, sizeof buf, format, v);
-    return buf;
-}
-
-// Engineering notation for counts: 13.1 M, 819 k.
-std::string humanCount(double v)
-{
-    const double a = std::fabs(v);
-    if (a >= 1e9)
-        return fmt("%.3g G", v / 1e9);
-    if (a >= 1e6)
-        return fmt("%.3g M", v / 1e6);
-    if (a >= 1e3)
-        return fmt("%.3g k", v / 1e3);
-    return fmt("%.3g", v);
-}
-
 std::string ratio(const std::optional<double>& v)
 {
-    return v ? fmt("%.2f", *v) : std::string("-");
+    return v ? formatNumber("%.2f", *v) : std::string("-");
 }
 
 // Width on a terminal: UTF-8 continuation bytes take no column.
@@ -433,7 +413,7 @@ std::string csvField(const std::string& s)
 
 std::string csvNumber(double v)
 {
-    return fmt("%.9g", finite(v));
+    return formatNumber("%.9g", finite(v));
 }
 
 std::string csvOptional(const std::optional<double>& v)
@@ -613,7 +593,7 @@ std::string benchToConsole(const BenchContext& c, const std::vector<BenchResult>
     out << "\n";
     out << "cpu:   " << c.cpu << ", " << c.cores << " logical cores";
     if (c.mhz > 0)
-        out << ", " << fmt("%.0f", c.mhz) << " MHz";
+        out << ", " << formatNumber("%.0f", c.mhz) << " MHz";
     out << ", kernels " << c.isa << ", L1d " << formatBytes(c.l1d) << ", L2 " << formatBytes(c.l2) << ", L3 "
         << formatBytes(c.l3);
     if (!c.governor.empty())
@@ -641,11 +621,11 @@ std::string benchToConsole(const BenchContext& c, const std::vector<BenchResult>
         if (!figures) {
             row.push_back("failed");
         } else {
-            row.push_back(fmt("%.1f", r.items_per_second));
-            row.push_back(fmt("%.3f", r.latency_p50_ms));
-            row.push_back(r.layers.empty() && r.macs_executed == 0 ? std::string("n/a") : humanCount(r.macs_executed));
+            row.push_back(formatNumber("%.1f", r.items_per_second));
+            row.push_back(formatNumber("%.3f", r.latency_p50_ms));
+            row.push_back(r.layers.empty() && r.macs_executed == 0 ? std::string("n/a") : engineeringCount(r.macs_executed));
             // The source is printed next to every energy figure, measured ones included.
-            row.push_back(fmt("%.4g", r.energy_j_per_item) + " (" + sourceName(r.energy_source) + ")");
+            row.push_back(formatNumber("%.4g", r.energy_j_per_item) + " (" + sourceName(r.energy_source) + ")");
             if (!r.energy_meter.empty())
                 meters.insert(std::string(sourceName(r.energy_source)) + ": " + r.energy_meter);
             if (has_dense)
@@ -673,20 +653,20 @@ std::string benchToConsole(const BenchContext& c, const std::vector<BenchResult>
         for (const LayerResult& l : r.layers) {
             const auto bound = boundSpeedup(l);
             const auto achieved = layerSpeedupVs(dense, l);
-            layers.add({l.stats.layer, l.stats.kernel, humanCount(l.macs_executed_per_item), humanCount(l.stats.macs_dense),
-                        l.stats.macs_dense > 0 ? fmt("%.1f%%", 100.0 * l.macs_executed_per_item / l.stats.macs_dense) : "-",
-                        bound ? fmt("%.2f", *bound) : "-", ratio(achieved),
-                        bound && achieved ? fmt("%.0f%%", 100.0 * *achieved / *bound) : "-"});
+            layers.add({l.stats.layer, l.stats.kernel, engineeringCount(l.macs_executed_per_item), engineeringCount(l.stats.macs_dense),
+                        l.stats.macs_dense > 0 ? formatNumber("%.1f%%", 100.0 * l.macs_executed_per_item / l.stats.macs_dense) : "-",
+                        bound ? formatNumber("%.2f", *bound) : "-", ratio(achieved),
+                        bound && achieved ? formatNumber("%.0f%%", 100.0 * *achieved / *bound) : "-"});
         }
         // The network row: the bound is over all weighted layers, achieved is the throughput ratio.
         std::optional<double> net_bound;
         if (r.macs_bound > 0)
             net_bound = r.macs_dense / r.macs_bound;
         const auto net_achieved = speedupVs(results, r, "dense");
-        layers.add({"network", "", humanCount(r.macs_executed), humanCount(r.macs_dense),
-                    r.macs_dense > 0 ? fmt("%.1f%%", 100.0 * r.macs_executed / r.macs_dense) : "-",
-                    net_bound ? fmt("%.2f", *net_bound) : "-", ratio(net_achieved),
-                    net_bound && net_achieved ? fmt("%.0f%%", 100.0 * *net_achieved / *net_bound) : "-"});
+        layers.add({"network", "", engineeringCount(r.macs_executed), engineeringCount(r.macs_dense),
+                    r.macs_dense > 0 ? formatNumber("%.1f%%", 100.0 * r.macs_executed / r.macs_dense) : "-",
+                    net_bound ? formatNumber("%.2f", *net_bound) : "-", ratio(net_achieved),
+                    net_bound && net_achieved ? formatNumber("%.0f%%", 100.0 * *net_achieved / *net_bound) : "-"});
         out << layers.render("  ");
     }
     return out.str();

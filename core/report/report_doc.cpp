@@ -1,6 +1,7 @@
 #include "report/report_doc.h"
 
 #include "bench/cpu_info.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,29 +13,9 @@ namespace ss {
 
 namespace {
 
-std::string fmt(const char* format, double v)
-{
-    char buf[64];
-    std::snprintf(buf, sizeof buf, format, v);
-    return buf;
-}
-
-// 13.1 M, 819 k, 12.6 — three significant digits.
-std::string count3(double v)
-{
-    const double a = std::fabs(v);
-    if (a >= 1e9)
-        return fmt("%.3g G", v / 1e9);
-    if (a >= 1e6)
-        return fmt("%.3g M", v / 1e6);
-    if (a >= 1e3)
-        return fmt("%.3g k", v / 1e3);
-    return fmt("%.3g", v);
-}
-
 std::string ratio(const std::optional<double>& v)
 {
-    return v ? fmt("%.2f", *v) : std::string("–");
+    return v ? formatNumber("%.2f", *v) : std::string("–");
 }
 
 // Energy per item in a unit that keeps 3 digits: J, mJ, µJ, nJ.
@@ -42,12 +23,12 @@ std::string energyText(double j)
 {
     const double a = std::fabs(j);
     if (a >= 1)
-        return fmt("%.3g J", j);
+        return formatNumber("%.3g J", j);
     if (a >= 1e-3)
-        return fmt("%.3g mJ", j * 1e3);
+        return formatNumber("%.3g mJ", j * 1e3);
     if (a >= 1e-6)
-        return fmt("%.3g µJ", j * 1e6);
-    return fmt("%.3g nJ", j * 1e9);
+        return formatNumber("%.3g µJ", j * 1e6);
+    return formatNumber("%.3g nJ", j * 1e9);
 }
 
 constexpr uint32_t kLayerPalette[] = {0x4e79a7, 0xf28e2b, 0xe15759, 0x76b7b2, 0x59a14f, 0xedc948,
@@ -244,7 +225,7 @@ ReportDocument buildReportDocument(const std::vector<LabelledReport>& reports)
             any_fpga_sim = any_fpga_sim || time_hatched;
             engines_seen.insert(r.engine);
             thr.groups.push_back({label, {{r.engine, r.items_per_second, color, time_hatched,
-                                           count3(r.items_per_second) + " (" + sourceName(ts) + ")"}}});
+                                           engineeringCount(r.items_per_second) + " (" + sourceName(ts) + ")"}}});
             if (r.energy_j_per_item > 0) {
                 const bool hatched = r.energy_source != FigureSource::Measured;
                 energy.groups.push_back({label, {{r.engine, r.energy_j_per_item * energy_scale, color, hatched,
@@ -255,10 +236,10 @@ ReportDocument buildReportDocument(const std::vector<LabelledReport>& reports)
             }
             ChartGroup sg{label, {}};
             if (const auto s = speedupVs(rep.results, r, "dense"))
-                sg.bars.push_back({"achieved × dense", *s, color, time_hatched, fmt("%.2f×", *s)});
+                sg.bars.push_back({"achieved × dense", *s, color, time_hatched, formatNumber("%.2f×", *s)});
             if (r.macs_bound > 0)
                 sg.bars.push_back({"bound 1/(a·w)", r.macs_dense / r.macs_bound, kBoundColor, false,
-                                   fmt("%.1f×", r.macs_dense / r.macs_bound)});
+                                   formatNumber("%.1f×", r.macs_dense / r.macs_bound)});
             if (!sg.bars.empty())
                 speed.groups.push_back(std::move(sg));
             if (!r.layers.empty()) {
@@ -274,7 +255,7 @@ ReportDocument buildReportDocument(const std::vector<LabelledReport>& reports)
                 for (const auto& b : lg.bars)
                     total += b.value;
                 if (!lg.bars.empty())
-                    lg.bars.back().text = fmt(total >= 100 ? "%.0f µs" : "%.3g µs", total);
+                    lg.bars.back().text = formatNumber(total >= 100 ? "%.0f µs" : "%.3g µs", total);
                 any_fpga_sim_layers = any_fpga_sim_layers || time_hatched;
                 stack.groups.push_back(std::move(lg));
             }
@@ -345,7 +326,7 @@ ReportDocument buildReportDocument(const std::vector<LabelledReport>& reports)
         add("Date", c.date);
         std::string cpu = c.cpu + ", " + std::to_string(c.cores) + " logical cores";
         if (c.mhz > 0)
-            cpu += ", " + fmt("%.0f", c.mhz) + " MHz";
+            cpu += ", " + formatNumber("%.0f", c.mhz) + " MHz";
         add("CPU", cpu);
         add("Kernels", c.isa + "; L1d " + formatBytes(c.l1d) + ", L2 " + formatBytes(c.l2) + ", L3 " + formatBytes(c.l3) +
                            (c.governor.empty() ? std::string() : "; governor " + c.governor));
@@ -373,11 +354,11 @@ ReportDocument buildReportDocument(const std::vector<LabelledReport>& reports)
             t.header = {"layer", "type", "w", "P", "k", "a", "dense MACs", "bound MACs (a·w)", "bound 1/(a·w)"};
             t.numeric = {false, false, true, true, true, true, true, true, true};
             for (const ModelLayerInfo& l : c.model_layers)
-                t.rows.push_back({l.name, layerType(l.type), fmt("%.3g", l.weight_density), std::to_string(l.P),
+                t.rows.push_back({l.name, layerType(l.type), formatNumber("%.3g", l.weight_density), std::to_string(l.P),
                                   l.k > 0 ? std::to_string(l.k) : "–",
-                                  (l.input_density_exact ? "" : "≈") + fmt("%.3g", l.input_density),
-                                  l.macs_dense > 0 ? count3(l.macs_dense) : "–", l.macs_bound > 0 ? count3(l.macs_bound) : "–",
-                                  l.macs_bound > 0 ? fmt("%.1f", l.macs_dense / l.macs_bound) : "–"});
+                                  (l.input_density_exact ? "" : "≈") + formatNumber("%.3g", l.input_density),
+                                  l.macs_dense > 0 ? engineeringCount(l.macs_dense) : "–", l.macs_bound > 0 ? engineeringCount(l.macs_bound) : "–",
+                                  l.macs_bound > 0 ? formatNumber("%.1f", l.macs_dense / l.macs_bound) : "–"});
             doc.blocks.push_back(tableBlock(std::move(t)));
         } else {
             doc.blocks.push_back(paragraph("This result does not record the model's layers (it was written by an older "
@@ -400,13 +381,13 @@ ReportDocument buildReportDocument(const std::vector<LabelledReport>& reports)
                 continue;
             }
             speedt.rows.push_back({r.engine, r.device, std::to_string(r.batch), std::to_string(r.threads),
-                                   fmt("%.1f", r.items_per_second), fmt("%.3f", r.latency_p50_ms), fmt("%.3f", r.latency_p90_ms),
-                                   fmt("%.3f", r.latency_p99_ms), ratio(speedupVs(rep.results, r, "dense")),
+                                   formatNumber("%.1f", r.items_per_second), formatNumber("%.3f", r.latency_p50_ms), formatNumber("%.3f", r.latency_p90_ms),
+                                   formatNumber("%.3f", r.latency_p99_ms), ratio(speedupVs(rep.results, r, "dense")),
                                    std::string(sourceName(timeSource(r))) + (r.ok() ? "" : "; " + r.error)});
             const bool counted = !(r.layers.empty() && r.macs_executed == 0);
-            work.rows.push_back({r.engine, count3(r.macs_dense), counted ? count3(r.macs_executed) : "n/a",
-                                 r.macs_bound > 0 ? count3(r.macs_bound) : "–",
-                                 counted && r.macs_bound > 0 ? fmt("%.2f", r.macs_executed / r.macs_bound) : "–",
+            work.rows.push_back({r.engine, engineeringCount(r.macs_dense), counted ? engineeringCount(r.macs_executed) : "n/a",
+                                 r.macs_bound > 0 ? engineeringCount(r.macs_bound) : "–",
+                                 counted && r.macs_bound > 0 ? formatNumber("%.2f", r.macs_executed / r.macs_bound) : "–",
                                  r.energy_j_per_item > 0 ? energyText(r.energy_j_per_item) : "–", sourceName(r.energy_source)});
         }
         doc.blocks.push_back(tableBlock(std::move(speedt)));
@@ -426,9 +407,9 @@ ReportDocument buildReportDocument(const std::vector<LabelledReport>& reports)
             for (const LayerResult& l : r.layers) {
                 const auto bound = boundSpeedup(l);
                 const auto achieved = layerSpeedupVs(dense, l);
-                t.rows.push_back({l.stats.layer, l.stats.kernel, fmt("%.2f", l.seconds_per_item * 1e6), count3(l.macs_executed_per_item),
-                                  count3(l.stats.macs_dense), bound ? fmt("%.2f", *bound) : "–", ratio(achieved),
-                                  bound && achieved ? fmt("%.0f%%", 100.0 * *achieved / *bound) : "–"});
+                t.rows.push_back({l.stats.layer, l.stats.kernel, formatNumber("%.2f", l.seconds_per_item * 1e6), engineeringCount(l.macs_executed_per_item),
+                                  engineeringCount(l.stats.macs_dense), bound ? formatNumber("%.2f", *bound) : "–", ratio(achieved),
+                                  bound && achieved ? formatNumber("%.0f%%", 100.0 * *achieved / *bound) : "–"});
             }
             doc.blocks.push_back(tableBlock(std::move(t)));
         }
@@ -441,8 +422,8 @@ ReportDocument buildReportDocument(const std::vector<LabelledReport>& reports)
             t.numeric = {false, false, true, false, true, true, true, true, true, true};
             for (const FpgaPlanEntry& e : c.fpga_plan)
                 t.rows.push_back({e.engine, e.part, e.fits ? std::to_string(e.instances) : "does not fit", e.limiting,
-                                  fmt("%.0f", e.clock_mhz), count3(e.items_per_s_instance), count3(e.items_per_s_chip),
-                                  fmt("%.3f", e.latency_ms), fmt("%.1f", e.power_w_chip), energyText(e.energy_j_per_item_chip)});
+                                  formatNumber("%.0f", e.clock_mhz), engineeringCount(e.items_per_s_instance), engineeringCount(e.items_per_s_chip),
+                                  formatNumber("%.3f", e.latency_ms), formatNumber("%.1f", e.power_w_chip), energyText(e.energy_j_per_item_chip)});
             doc.blocks.push_back(tableBlock(std::move(t)));
         }
     }

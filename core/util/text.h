@@ -1,7 +1,9 @@
 // Small text helpers shared by core and the front ends.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -40,6 +42,27 @@ inline std::string printableExcerpt(std::string_view s, size_t max_chars = 160)
     if (s.size() > max_chars)
         out += "...";
     return out;
+}
+
+// One number through a printf format ("%.2f", 3.14159 -> "3.14").
+inline std::string formatNumber(const char* format, double v)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, format, v);
+    return buf;
+}
+
+// Counts in engineering notation, three significant digits: 13.1 M, 819 k, 12.6.
+inline std::string engineeringCount(double v)
+{
+    const double a = std::fabs(v);
+    if (a >= 1e9)
+        return formatNumber("%.3g G", v / 1e9);
+    if (a >= 1e6)
+        return formatNumber("%.3g M", v / 1e6);
+    if (a >= 1e3)
+        return formatNumber("%.3g k", v / 1e3);
+    return formatNumber("%.3g", v);
 }
 
 } // namespace ss

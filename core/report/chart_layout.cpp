@@ -85,4 +85,19 @@ std::vector<LegendSlot> legendLayout(const Chart& c, double width, double char_w
     return out;
 }
 
+AxisTicks barChartTicks(const Chart& c)
+{
+    double max_value = std::max(0.0, c.reference);
+    for (const ChartGroup& g : c.groups) {
+        double sum = 0;
+        for (const ChartBar& b : g.bars) {
+            max_value = std::max(max_value, b.value);
+            sum += b.value;
+        }
+        if (c.kind == ChartKind::Stacked)
+            max_value = std::max(max_value, sum);
+    }
+    return niceTicks(max_value);
+}
+
 } // namespace ss

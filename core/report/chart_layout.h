@@ -31,6 +31,8 @@ struct BarChartMetrics {
 
 // The metrics of a chart: the label column as wide as its longest group label needs (within limits).
 BarChartMetrics barChartMetrics(const Chart& c);
+// The value axis of a bar chart: up to its largest bar (a stacked group's sum) or reference line.
+AxisTicks barChartTicks(const Chart& c);
 
 // Height of the plot area (all groups) and of the whole chart without its legend.
 double barPlotHeight(const Chart& c, const BarChartMetrics& m);

@@ -85,18 +85,7 @@ std::string barChartSvg(const Chart& c)
 {
     const BarChartMetrics m = barChartMetrics(c);
     std::set<uint32_t> hatches;
-    double max_value = 0;
-    for (const ChartGroup& g : c.groups) {
-        double sum = 0;
-        for (const ChartBar& b : g.bars) {
-            max_value = std::max(max_value, b.value);
-            sum += b.value;
-        }
-        if (c.kind == ChartKind::Stacked)
-            max_value = std::max(max_value, sum);
-    }
-    max_value = std::max(max_value, c.reference);
-    const AxisTicks ticks = niceTicks(max_value);
+    const AxisTicks ticks = barChartTicks(c);
     const double x0 = m.plotLeft(), x1 = m.plotRight();
     auto X = [&](double v) { return x0 + (x1 - x0) * v / ticks.max; };
     const double plot_h = barPlotHeight(c, m);

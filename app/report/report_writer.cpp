@@ -401,13 +401,7 @@ private:
     void drawLineChart(const Chart& c)
     {
         const double width = 680, left = 60, right = 20, top = 44, plot_h = 200;
-        double max_x = 0, max_y = 0;
-        for (const ChartLine& l : c.lines)
-            for (const auto& [px, py] : l.points) {
-                max_x = std::max(max_x, px);
-                max_y = std::max(max_y, py);
-            }
-        const AxisTicks tx = niceTicks(max_x), ty = niceTicks(max_y);
+        const auto [tx, ty] = lineChartTicks(c);
         auto X = [&](double v) { return left + (width - left - right) * v / tx.max; };
         auto Y = [&](double v) { return top + plot_h - plot_h * v / ty.max; };
         chartText(chartFont(14, true), kText, c.title, QPointF(0, 16), Qt::AlignLeft);

@@ -100,4 +100,15 @@ AxisTicks barChartTicks(const Chart& c)
     return niceTicks(max_value);
 }
 
+LineChartTicks lineChartTicks(const Chart& c)
+{
+    double max_x = 0, max_y = 0;
+    for (const ChartLine& l : c.lines)
+        for (const auto& [x, y] : l.points) {
+            max_x = std::max(max_x, x);
+            max_y = std::max(max_y, y);
+        }
+    return {niceTicks(max_x), niceTicks(max_y)};
+}
+
 } // namespace ss

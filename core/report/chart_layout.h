@@ -33,6 +33,11 @@ struct BarChartMetrics {
 BarChartMetrics barChartMetrics(const Chart& c);
 // The value axis of a bar chart: up to its largest bar (a stacked group's sum) or reference line.
 AxisTicks barChartTicks(const Chart& c);
+// The axes of a line chart: x and y up to the largest point of any line.
+struct LineChartTicks {
+    AxisTicks x, y;
+};
+LineChartTicks lineChartTicks(const Chart& c);
 
 // Height of the plot area (all groups) and of the whole chart without its legend.
 double barPlotHeight(const Chart& c, const BarChartMetrics& m);

@@ -138,13 +138,7 @@ std::string lineChartSvg(const Chart& c)
 {
     const double width = 680, left = 60, right = 20, top = 44, plot_h = 200;
     std::set<uint32_t> hatches;
-    double max_x = 0, max_y = 0;
-    for (const ChartLine& l : c.lines)
-        for (const auto& [x, yv] : l.points) {
-            max_x = std::max(max_x, x);
-            max_y = std::max(max_y, yv);
-        }
-    const AxisTicks tx = niceTicks(max_x), ty = niceTicks(max_y);
+    const auto [tx, ty] = lineChartTicks(c);
     auto X = [&](double v) { return left + (width - left - right) * v / tx.max; };
     auto Y = [&](double v) { return top + plot_h - plot_h * v / ty.max; };
     std::ostringstream body;

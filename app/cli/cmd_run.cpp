@@ -313,7 +313,7 @@ int cmdBench(const QStringList& args)
     p.addOption({"xclbin", "Kernels for --device xrt (built with v++, see docs/fpga-model.md).", "FILE"});
     p.addOption({"batch", "Items per call.", "N", "1"});
     p.addOption({"threads", "Threads per engine.", "N", "1"});
-    p.addOption({"seconds", "Measured run time per engine (engines run interleaved).", "S", "3"});
+    p.addOption({"seconds", "Measured run time per engine (engines run interleaved; an engine whose one call lasts longer is measured on that one call).", "S", "3"});
     p.addOption({"watts-per-core", "Power assumed per busy core when no energy meter is readable (estimated figures).", "W", "10"});
     p.addOption({"isa", "Pin the kernel ISA: scalar, avx2 or avx512 (default: the best this CPU has).", "ISA"});
     p.addOption({"json", "Write the results as JSON to FILE.", "FILE"});

@@ -226,12 +226,44 @@ void Runner::warmUp(int i)
     TargetState& t = states_[size_t(i)];
     const auto start = Clock::now();
     // At least one call, so that lazy allocations inside the engine happen before measurement.
+    // A first call that alone lasts the whole measured time (a huge batch, a slow engine) is the
+    // measurement: its cold start is small against its length, and running it twice would make a
+    // run last twice --seconds or more. So --seconds bounds a run to max(seconds, one call) per engine.
+    bool first = true;
     do {
         if (cancelled())
             return;
+        bool metering = first && t.energy_failure.empty();
+        if (metering)
+            if (Status m = t.meter->start(); !m) {
+                t.energy_failure = m.message();
+                metering = false;
+            }
         double s = 0;
-        if (!call(t, &s))
+        const bool ok = call(t, &s);
+        if (metering) {
+            auto joules = t.meter->stopJoules();
+            if (ok && s >= config_.seconds) {
+                if (joules)
+                    t.energy_j += *joules;
+                else
+                    t.energy_failure = joules.message();
+            }
+        }
+        if (!ok)
             return;
+        if (first && s >= config_.seconds) {
+            t.warmup_seconds = 0;
+            t.latencies.push_back(s);
+            t.engine_seconds = s;
+            t.items = batch_;
+            t.calls = 1;
+            t.done = true;
+            t.throughput.push_back({0.0, double(batch_) / s});
+            report(i, false, true);
+            return;
+        }
+        first = false;
         t.warmup_seconds = secondsBetween(start, Clock::now());
         report(i, true, false);
     } while (t.warmup_seconds < config_.warmup_seconds);

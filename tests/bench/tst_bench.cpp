@@ -36,6 +36,7 @@ public:
         std::this_thread::sleep_for(per_item_ * batch);
         logits[0] = 1.0f;
         items_ += batch;
+        ++calls;
         seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         return Status::ok();
     }
@@ -62,6 +63,8 @@ public:
         seconds_ = 0;
     }
     std::string isa() const override { return "scalar"; }
+
+    int64_t calls = 0; // every infer() call, never reset
 
 private:
     std::string name_;
@@ -131,6 +134,7 @@ private slots:
 
     void runnerMeasuresOrdersAndSurvivesFailure();
     void runnerRejectsBadPool();
+    void runnerBoundsALongCall();
     void runnerCancelsPromptly();
     void contextIsFilled();
 };
@@ -353,6 +357,39 @@ void TestBench::runnerMeasuresOrdersAndSurvivesFailure()
     QVERIFY(reports.back().fraction_done > 0.9);
     for (const BenchProgress& p : reports)
         QVERIFY(p.items_per_second >= 0);
+}
+
+// One call longer than --seconds: that first call is the measurement (no second, warm call), so
+// a run with a huge batch lasts about one call per engine, not warm-up plus seconds plus a call.
+void TestBench::runnerBoundsALongCall()
+{
+    const Model model = fakeModel();
+    const auto pool = fakePool(model, 40);
+    SleepingEngine slow("slow", std::chrono::microseconds(2000)); // 64 ms per call of 32
+    SleepingEngine fast("fast", std::chrono::microseconds(10));   // 0.3 ms per call: measured as usual
+    const std::vector<BenchTarget> targets{{"slow", "cpu", &slow}, {"fast", "cpu", &fast}};
+    BenchConfig config;
+    config.batch = 32;
+    config.seconds = 0.03;
+    config.warmup_seconds = 0.3;
+    const auto results = runBenchmark(targets, model, pool, config, {});
+    QCOMPARE(results.size(), size_t(2));
+    const BenchResult& r = results[0];
+    QVERIFY2(r.ok(), r.error.c_str());
+    QCOMPARE(slow.calls, int64_t(1));
+    QCOMPARE(r.iterations, int64_t(1));
+    QCOMPARE(r.items, int64_t(32));
+    QVERIFY(r.seconds >= config.seconds);
+    QVERIFY(r.items_per_second > 0 && r.items_per_second < 32 / 0.064 * 1.01);
+    QVERIFY(!r.energy_meter.empty());
+    QCOMPARE(r.layers.size(), size_t(1));
+    QCOMPARE(r.layers[0].stats.items, int64_t(32)); // the engine's counters cover that one call
+    QCOMPARE(r.throughput.size(), size_t(1));
+
+    const BenchResult& f = results[1];
+    QVERIFY2(f.ok(), f.error.c_str());
+    QVERIFY(f.iterations > 1);
+    QVERIFY(fast.calls > f.iterations); // warm-up calls came first and are not counted
 }
 
 void TestBench::runnerRejectsBadPool()

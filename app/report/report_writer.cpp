@@ -401,7 +401,9 @@ private:
     void drawLineChart(const Chart& c)
     {
         const double width = 680, left = 60, right = 20, top = 44, plot_h = 200;
-        const auto [tx, ty] = lineChartTicks(c);
+        const LineChartTicks axes = lineChartTicks(c);
+        const AxisTicks& tx = axes.x;
+        const AxisTicks& ty = axes.y;
         auto X = [&](double v) { return left + (width - left - right) * v / tx.max; };
         auto Y = [&](double v) { return top + plot_h - plot_h * v / ty.max; };
         chartText(chartFont(14, true), kText, c.title, QPointF(0, 16), Qt::AlignLeft);

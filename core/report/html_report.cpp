@@ -138,7 +138,9 @@ std::string lineChartSvg(const Chart& c)
 {
     const double width = 680, left = 60, right = 20, top = 44, plot_h = 200;
     std::set<uint32_t> hatches;
-    const auto [tx, ty] = lineChartTicks(c);
+    const LineChartTicks axes = lineChartTicks(c);
+    const AxisTicks& tx = axes.x;
+    const AxisTicks& ty = axes.y;
     auto X = [&](double v) { return left + (width - left - right) * v / tx.max; };
     auto Y = [&](double v) { return top + plot_h - plot_h * v / ty.max; };
     std::ostringstream body;

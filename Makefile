@@ -64,12 +64,13 @@ asan-test: deps
 	@ctest --preset asan -j $(JOBS)
 
 # libFuzzer targets (preset fuzz, clang, build-fuzz/): each runs its seed corpus, then FUZZ_SECONDS of
-# fresh fuzzing (tests/fuzz/README.md). FUZZ_TARGETS="model wav" runs a subset.
+# fresh fuzzing (tests/fuzz/README.md), FUZZ_JOBS targets at a time. FUZZ_TARGETS="model wav" runs a subset.
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
 fuzz: deps
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz -j $(JOBS)
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh build-fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run.sh build-fuzz
 
 bench: build
 	@$(BUILD_DIR)/app/cli/sparsescope-cli bench $(MODEL) --engines all --seconds 3

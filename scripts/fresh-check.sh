@@ -8,7 +8,7 @@
 #      mirror this machine's apt uses (/etc/apt/sources.list*; FRESH_CHECK_MIRROR=URL overrides);
 #   2. git clone of this repository into ROOT/root/sparsescope, checked out at the commit being
 #      checked (HEAD by default). Uncommitted changes are NOT included: commit first;
-#   3. chroot with /proc, /sys, /dev, /dev/pts and /dev/shm mounted: `CI=true bash .ci/run` (make test),
+#   3. chroot with /proc, /sys, /dev, /dev/pts and /dev/shm mounted: `CI=true bash .ci/run` (make test, make asan-test, make fuzz),
 #      then `make run` with no display (headless benchmark) and a check that it wrote reports/bench.json;
 #   4. always (success, failure, Ctrl-C, kill): processes left in the root are stopped, everything is
 #      unmounted and the root is deleted.
@@ -206,14 +206,16 @@ in_root() {
     ${JOBS:+JOBS=$JOBS} /bin/bash -c "cd $src && $1"
 }
 
-# ---- 2. .ci/run (make test) ----------------------------------------------------------------------
+# ---- 2. .ci/run (make test, make asan-test, make fuzz) ----------------------------------------------------------------------
 pkgs_before=$(chroot "$root" dpkg-query -W -f '.\n' | wc -l)
 if [ "$only" != run ]; then
-  say "running CI=true bash .ci/run (make deps, build, make test) in the root"
+  say "running CI=true bash .ci/run (make deps, build, make test, make asan-test, make fuzz) in the root"
   t=$(date +%s); from=$(logline)
   in_root "bash .ci/run" || fail ".ci/run" "$from"
-  summary=$(tail -n +"$from" "$log" | grep -E 'tests passed|tests failed' | tail -n 1 || true)
+  # One ctest summary per suite run (release, then asan), then the fuzz targets' lines.
+  summary=$(tail -n +"$from" "$log" | grep -E 'tests passed|tests failed' | paste -sd ';' || true)
   say ".ci/run passed in $(elapsed "$t"): ${summary:-no ctest summary found}"
+  tail -n +"$from" "$log" | sed -n '/^== summary/,$p' | sed 's/^/  fuzz: /' | grep -v '== summary' | while read -r l; do say "$l"; done
   # A test that skips itself when a program is missing passes in ctest's eyes: list the skips.
   skips=$(grep -h -E '^SKIP +:' "$root$src/build/Testing/Temporary/LastTest"*.log 2>/dev/null | sort -u || true)
   if [ -n "$skips" ]; then

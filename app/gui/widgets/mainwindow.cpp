@@ -105,6 +105,9 @@ MainWindow::MainWindow(Options options, QWidget* parent)
                                  5000);
     });
     connect(bench_view_, &BenchmarkView::canStartChanged, this, &MainWindow::updateActions);
+    // Inputs refused in the Live and Visualiser tabs get the same dialog as a refused model.
+    connect(live_view_, &LiveView::errorShown, this, [this](const QString& sentence) { showError(tr("Live"), sentence); });
+    connect(vis_view_, &VisualiserView::inputRefused, this, [this](const QString& sentence) { showError(tr("Visualiser"), sentence); });
     // The Model tab's double-click jumps to the Visualiser on that layer.
     connect(model_view_, &ModelView::layerActivated, this, [this](const QString& name) { showLayerInVisualiser(name); });
 

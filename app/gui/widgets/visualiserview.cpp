@@ -20,6 +20,7 @@
 #include <QSlider>
 #include <QSpinBox>
 #include <QTimer>
+#include <QToolButton>
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <QVariantAnimation>
@@ -835,13 +836,13 @@ VisualiserView::VisualiserView(QWidget* parent)
     : QWidget(parent)
     , layer_combo_(new QComboBox(this))
     , group_spin_(new QSpinBox(this))
-    , pos_label_(new QLabel(tr("Output (y, x):"), this))
+    , pos_label_(new QLabel(tr("At (y, x):"), this))
     , oy_spin_(new QSpinBox(this))
     , ox_spin_(new QSpinBox(this))
     , mode_combo_(new QComboBox(this))
     , input_combo_(new QComboBox(this))
     , seed_spin_(new QSpinBox(this))
-    , wav_button_(new QPushButton(tr("Choose WAV…"), this))
+    , wav_button_(new QPushButton(tr("WAV…"), this))
     , clip_spin_(new QSpinBox(this))
     , clip_label_(new QLabel(this))
     , back_button_(new QPushButton(tr("◀ Back"), this))
@@ -860,7 +861,9 @@ VisualiserView::VisualiserView(QWidget* parent)
     layer_combo_->setToolTip(tr("Complementary layers of the model (group size P > 1, no collisions); \"what-if\": a weight-sparse "
                                 "layer whose masks are not complementary, shown as overlaying P of them would be."));
     layer_combo_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    layer_combo_->setMinimumContentsLength(15); // "linear1 (P = 20)" whole at 1024 px
+    layer_combo_->setMinimumContentsLength(11); // "cnn2 (P = 10)" whole, and the row fits 1024 px
+    input_combo_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    input_combo_->setMinimumContentsLength(10);
     group_spin_->setToolTip(tr("Which group of P consecutive outputs to explain."));
     oy_spin_->setToolTip(tr("Output row of the conv whose fan-in is shown."));
     ox_spin_->setToolTip(tr("Output column of the conv whose fan-in is shown."));
@@ -869,7 +872,7 @@ VisualiserView::VisualiserView(QWidget* parent)
     mode_combo_->setToolTip(tr("sparse-dense multiplies every position (N MACs); sparse-sparse first Selects the input's "
                                "non-zeros and fetches only their columns (nnz(x) MACs)."));
     input_combo_->setToolTip(tr("The network input whose forward pass feeds the layer: random log-mel-like features or a WAV clip."));
-    seed_spin_->setRange(1, 1000000);
+    seed_spin_->setRange(1, 99999);
     seed_spin_->setValue(1);
     seed_spin_->setPrefix(tr("seed "));
     seed_spin_->setToolTip(tr("Seed of the random features."));
@@ -893,7 +896,7 @@ VisualiserView::VisualiserView(QWidget* parent)
     speed_slider_->setRange(25, 400);
     speed_slider_->setValue(100);
     speed_slider_->setToolTip(tr("Animation speed (25%–400%)."));
-    speed_slider_->setMaximumWidth(140);
+    speed_slider_->setMaximumWidth(110);
     auto* zoom_in = new QPushButton(QStringLiteral("+"), this);
     auto* zoom_out = new QPushButton(QStringLiteral("−"), this);
     zoom_in->setToolTip(tr("Zoom in (+ or Ctrl+wheel); values appear in the cells when they are large enough."));
@@ -1351,10 +1354,11 @@ void VisualiserView::rebuildStepButtons()
     for (int i = 0; i < phases_.size(); ++i) {
         if (i > 0)
             l->addWidget(new QLabel(QStringLiteral("→"), steps_box_));
-        auto* b = new QPushButton(visPhaseName(phases_[i]), steps_box_);
+        auto* b = new QToolButton(steps_box_);
+        b->setText(visPhaseName(phases_[i]));
+        b->setAutoRaise(true);
         b->setObjectName(QStringLiteral("visualiserStep_%1").arg(int(phases_[i])));
         b->setCheckable(true);
-        b->setFlat(true);
         b->setFocusPolicy(Qt::NoFocus);
         b->setCursor(Qt::PointingHandCursor);
         b->setToolTip(tr("Show the %1 step.").arg(visPhaseName(phases_[i])));

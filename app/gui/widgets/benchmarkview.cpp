@@ -522,6 +522,7 @@ void BenchmarkView::updateLineEmptyText()
 
 void BenchmarkView::onRunStarted()
 {
+    banner_->hide(); // it named the run shown before; the new run's figures are live until it ends
     layer_engine_->clear();
     progress_->setValue(0);
     updateSpeedup();

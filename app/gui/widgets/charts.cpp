@@ -194,8 +194,8 @@ ThroughputChartView::ThroughputChartView(QWidget* parent)
 void ThroughputChartView::setCsim(bool on)
 {
     csim_ = on;
-    chart()->setTitle(on ? tr("C-simulation speed over time (measured on this CPU; not the FPGA's)") : tr("Throughput over time"));
-    y_->setTitleText(on ? tr("C-sim items/s (measured)") : tr("items/s"));
+    chart()->setTitle(on ? tr("C-sim speed, measured (not the FPGA's)") : tr("Throughput over time"));
+    y_->setTitleText(on ? tr("C-sim items/s") : tr("items/s")); // the title says measured, not the FPGA's
     log_y_->setTitleText(on ? tr("C-sim items/s (log)") : tr("items/s (log)"));
     for (QLineSeries* s : lineSeries()) {
         const QString engine = s->name().section(QLatin1Char(' '), 0, 0);

@@ -19,6 +19,7 @@ struct ScreenshotOptions {
     QString device;                         // benchmark: --device name ("" = cpu); an FPGA shows its resources tab
     QString input;                          // visualiser: a WAV to feed instead of the random features;
                                             // live: a WAV played as the microphone (default: the bundled words)
+    QString layer;                          // visualiser: the layer ("" = the default scene's)
     int width = 1400, height = 900;
 };
 

@@ -194,6 +194,7 @@ private Q_SLOTS:
     void csimSpeedIsNotThroughput();
     void boundIsTheSameOnEveryDevice();
     void badInputsGetTheCoresSentence();
+    void windowFitsAt1024();
     void visualiserScreenshots();
 
 private:
@@ -1853,6 +1854,30 @@ void TestGui::visualiserScreenshots()
         }
     }
     QApplication::setPalette(light);
+}
+
+// At 1024×700 the window is 1024 px wide, whatever the tab and the device: no view asks for more.
+void TestGui::windowFitsAt1024()
+{
+    const QString cs = shippedModel(QStringLiteral("gsc-cs"));
+    MainWindow w(MainWindow::Options{false, false});
+    w.resize(1024, 700);
+    w.show();
+    QVERIFY(w.openModel(cs.isEmpty() ? model_path_ : cs));
+    for (const QString device : {QStringLiteral("cpu"), QStringLiteral("fpga-sim:u250")}) {
+        QVERIFY(w.benchmarkView()->setDevice(device));
+        for (MainWindow::View view : {MainWindow::View::Model, MainWindow::View::Benchmark, MainWindow::View::Visualiser, MainWindow::View::Live}) {
+            w.showView(view);
+            QCoreApplication::processEvents();
+            QStringList wide;
+            for (QWidget* tab : {static_cast<QWidget*>(w.modelView()), static_cast<QWidget*>(w.benchmarkView()),
+                                 static_cast<QWidget*>(w.visualiserView()), static_cast<QWidget*>(w.liveView())})
+                if (tab->minimumSizeHint().width() > tab->parentWidget()->width())
+                    wide << QStringLiteral("%1 %2 px").arg(QString::fromLatin1(tab->metaObject()->className())).arg(tab->minimumSizeHint().width());
+            QVERIFY2(w.width() == 1024 && wide.isEmpty(),
+                     qPrintable(QStringLiteral("%1: the window is %2 px wide; %3").arg(device).arg(w.width()).arg(wide.join(QStringLiteral(", ")))));
+        }
+    }
 }
 
 void TestGui::badInputsGetTheCoresSentence()

@@ -276,6 +276,7 @@ BenchmarkView::BenchmarkView(BenchmarkController* controller, QWidget* parent)
                               "the run shown, partial runs marked partial."));
     compare_table_->setModel(controller_->compareModel());
     compare_table_->setToolTip(tr("The chosen runs side by side: one row per run and engine."));
+    compare_table_->resizeColumnsToContents(); // the headers' widths: no sideways scrolling before a comparison
     runs_split->addWidget(run_table_);
     auto* compare_box = new QWidget(runs_page_);
     auto* cbl = new QVBoxLayout(compare_box);

@@ -622,6 +622,12 @@ void VisualiserCanvas::paintEvent(QPaintEvent*)
             }
         }
     }
+    if (phase_ == VisPhase::Kernels) { // not an unexplained grey box: it fills at the next step
+        p.setPen(text);
+        p.setFont(f.base);
+        p.drawText(QRect(g.wc_origin, g.panel).adjusted(6, 6, -6, -6), Qt::AlignCenter | Qt::TextWordWrap,
+                   overlay_ ? tr("Combine (next step) overlays the P masks here.") : tr("Combine (next step) overlays the P kernels here."));
+    }
     frame(g.wc_origin);
     if (combined)
         caption(g.wc_origin, {tr("%1 positions · %2 collisions · %3 unused").arg(e.N).arg(e.collisions).arg(e.uncovered),

@@ -40,6 +40,7 @@
 #include <QComboBox>
 #include <QLabel>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QStatusBar>
 #include <QStyleFactory>
 #include <QTableView>
@@ -1590,6 +1591,17 @@ void TestGui::visualiserBreadcrumbClicks()
     QVERIFY(!steps.first()->isChecked());
     QTest::mouseClick(steps[1], Qt::LeftButton);
     QCOMPARE(v->phase(), v->phases()[1]);
+    // Zooming leaves the fit; Fit comes back to it.
+    const double fitted = v->canvas()->zoom();
+    v->canvas()->setFocus();
+    QTest::keyClick(v->canvas(), Qt::Key_Plus);
+    QVERIFY(!v->fitsWidth());
+    QVERIFY(v->canvas()->zoom() > fitted);
+    auto* fit = v->findChild<QPushButton*>(QStringLiteral("visualiserFit"));
+    QVERIFY(fit);
+    QTest::mouseClick(fit, Qt::LeftButton);
+    QVERIFY(v->fitsWidth());
+    QCOMPARE(v->canvas()->zoom(), fitted);
 }
 
 void TestGui::visualiserP20FitsAt1024()

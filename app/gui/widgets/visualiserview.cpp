@@ -909,6 +909,10 @@ VisualiserView::VisualiserView(QWidget* parent)
     zoom_out->setToolTip(tr("Zoom out (- or Ctrl+wheel)."));
     zoom_in->setMaximumWidth(32);
     zoom_out->setMaximumWidth(32);
+    auto* zoom_fit = new QPushButton(tr("Fit"), this);
+    zoom_fit->setObjectName(QStringLiteral("visualiserFit"));
+    zoom_fit->setToolTip(tr("Fit the whole scene in the window again (0)."));
+    zoom_fit->setMaximumWidth(44);
 
     auto* row1 = new QHBoxLayout;
     row1->addWidget(new QLabel(tr("Layer:"), this));
@@ -949,6 +953,7 @@ VisualiserView::VisualiserView(QWidget* parent)
     row2->addWidget(new QLabel(tr("Zoom:"), this));
     row2->addWidget(zoom_out);
     row2->addWidget(zoom_in);
+    row2->addWidget(zoom_fit);
     scroll_->setWidget(canvas_);
     scroll_->setWidgetResizable(true);
     scroll_->setBackgroundRole(QPalette::Base);
@@ -974,6 +979,8 @@ VisualiserView::VisualiserView(QWidget* parent)
     shortcut(QKeySequence(Qt::Key_Minus), [this] { zoomBy(0.8); });
     connect(zoom_in, &QPushButton::clicked, this, [this] { zoomBy(1.25); });
     connect(zoom_out, &QPushButton::clicked, this, [this] { zoomBy(0.8); });
+    connect(zoom_fit, &QPushButton::clicked, this, [this] { setFitWidth(true); });
+    shortcut(QKeySequence(Qt::Key_0), [this] { setFitWidth(true); });
     connect(canvas_, &VisualiserCanvas::zoomRequested, this, &VisualiserView::zoomBy);
     connect(back_button_, &QPushButton::clicked, this, &VisualiserView::stepBack);
     connect(step_button_, &QPushButton::clicked, this, &VisualiserView::stepForward);

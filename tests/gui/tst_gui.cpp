@@ -1850,6 +1850,15 @@ void TestGui::visualiserScreenshots()
             v->jumpTo(VisPhase::Route);
             v->canvas()->setPhase(VisPhase::Route, 0.55);
             shot(QStringLiteral("cnn2-route"));
+            v->jumpTo(VisPhase::Sum);
+            v->canvas()->setFocus();
+            for (int i = 0; i < 6; ++i) // zoomed far out: text shrinks to its minimum, labels shorten, nothing collides
+                QTest::keyClick(v->canvas(), Qt::Key_Minus);
+            shot(QStringLiteral("cnn2-zoomed-out"));
+            for (int i = 0; i < 10; ++i)
+                QTest::keyClick(v->canvas(), Qt::Key_Plus);
+            shot(QStringLiteral("cnn2-zoomed-in"));
+            v->setFitWidth(true);
             if (const QString super = shippedModel(QStringLiteral("gsc-cs-supersparse")); !super.isEmpty()) {
                 QVERIFY(w.openModel(super));
                 QVERIFY(w.showLayerInVisualiser(QStringLiteral("linear1")));

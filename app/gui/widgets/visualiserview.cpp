@@ -7,6 +7,7 @@
 #include <QAction>
 #include <QButtonGroup>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -185,6 +186,13 @@ static QString fitText(const QFontMetrics& fm, const QStringList& candidates, in
 
 QString VisualiserCanvas::number(double v) { return QString::number(v, 'g', 6); }
 
+// What the Sum step says under the panels.
+static QString sumNote(const ss::GroupExplanation& e)
+{
+    return QString::fromStdString(e.outputs_note) +
+           QCoreApplication::translate("gui::VisualiserCanvas", " Reference = the scalar forward pass every engine is tested against.");
+}
+
 QList<VisualiserCanvas::LegendItem> VisualiserCanvas::legendItems() const
 {
     QList<LegendItem> items;
@@ -253,7 +261,19 @@ VisualiserCanvas::Geometry VisualiserCanvas::geometry() const
     g.acc_w = std::min(widest + 20, int(fm.averageCharWidth() * 60));
 
     const int left_w = 3 * label_room + 2 * g.op_w;
-    const int width = margin + left_w + 24 + g.acc_w + margin;
+    // Small panels: the P kernels, up to 10 per row in the width of the three big panels (cells of
+    // at least 1 px: when zoomed far out the row may be wider than the panels, and the column of
+    // accumulators moves right of it).
+    g.small_per_row = std::min(e_->P, 10);
+    const int small_label_w = std::min(fm.horizontalAdvance(QStringLiteral("ch 00")) + 4, left_w / g.small_per_row - 6);
+    g.small_cs = std::max(1, int((left_w / g.small_per_row - 10 - g.tiles_per_row * g.small_gap) / std::max(1, cells_w)));
+    g.small_cs = std::min(g.small_cs, std::max(1, int(std::lround(g.cs * 0.5))));
+    g.small_panel = QSize(g.tiles_per_row * (g.cols * g.small_cs + g.small_gap) - g.small_gap,
+                          g.tile_rows * (g.rows * g.small_cs + g.small_gap) - g.small_gap);
+    g.small_step_x = std::max(g.small_panel.width(), small_label_w) + 10;
+    g.small_step_y = g.small_panel.height() + g.lh + 8;
+    const int left_span = std::max(left_w, g.small_per_row * g.small_step_x);
+    const int width = margin + left_span + 24 + g.acc_w + margin;
     g.header = QRect(margin, 6, width - 2 * margin, g.lh_title + 2 * g.lh + 4);
 
     // The legend: swatches and words, wrapped to the scene's width.
@@ -271,15 +291,6 @@ VisualiserCanvas::Geometry VisualiserCanvas::geometry() const
     }
     g.legend = QRect(margin, g.header.bottom() + 4, width - 2 * margin, ly + g.lh - (g.header.bottom() + 4));
 
-    // Small panels: the P kernels, up to 10 per row in the width of the three big panels.
-    g.small_per_row = std::min(e_->P, 10);
-    const int small_label_w = std::min(fm.horizontalAdvance(QStringLiteral("ch 00")) + 4, left_w / g.small_per_row - 6);
-    g.small_cs = std::max(1, int((left_w / g.small_per_row - 10 - g.tiles_per_row * g.small_gap) / std::max(1, cells_w)));
-    g.small_cs = std::min(g.small_cs, std::max(1, int(std::lround(g.cs * 0.5))));
-    g.small_panel = QSize(g.tiles_per_row * (g.cols * g.small_cs + g.small_gap) - g.small_gap,
-                          g.tile_rows * (g.rows * g.small_cs + g.small_gap) - g.small_gap);
-    g.small_step_x = std::max(g.small_panel.width(), small_label_w) + 10;
-    g.small_step_y = g.small_panel.height() + g.lh + 8;
     g.kernels_origin = QPoint(margin, g.legend.bottom() + 10 + g.lh);
     const int small_rows = (e_->P + g.small_per_row - 1) / g.small_per_row;
     const int kernels_bottom = g.kernels_origin.y() - g.lh + small_rows * g.small_step_y;
@@ -289,12 +300,14 @@ VisualiserCanvas::Geometry VisualiserCanvas::geometry() const
     g.x_origin = QPoint(g.wc_origin.x() + label_room + g.op_w, big_y);
     g.prod_origin = QPoint(g.x_origin.x() + label_room + g.op_w, big_y);
     g.captions_y = big_y + g.panel.height() + 4;
-    // Below the panels: one caption line, the MAC counter, the Sum's two-line note.
-    const int left_bottom = g.captions_y + g.lh + 4 + g.lh_bold + 4 + 2 * g.lh + 4;
+    // Below the panels: one caption line, the MAC counter, the Sum's note (as many lines as it takes).
+    g.note = QRect(margin, g.captions_y + g.lh + 4 + g.lh_bold + 4, left_span, 0);
+    g.note.setHeight(fm.boundingRect(QRect(0, 0, g.note.width(), 100000), Qt::TextWordWrap, sumNote(*e_)).height() + 2);
+    const int left_bottom = g.note.bottom() + 4;
 
     // The accumulators' column runs from the kernels' row to the bottom; two lines per accumulator
     // when they fit there, else one.
-    g.acc_origin = QPoint(g.prod_origin.x() + label_room + 24, g.kernels_origin.y());
+    g.acc_origin = QPoint(margin + left_span + 24, g.kernels_origin.y());
     const int room = left_bottom - g.acc_origin.y();
     g.acc_gap = 4;
     g.acc_h = 2 * g.lh + 6;
@@ -547,7 +560,7 @@ void VisualiserCanvas::paintEvent(QPaintEvent*)
             if (!e.masks[size_t(r) * e.N + n])
                 continue;
             // Tiny cells show in full colour (a faint one would vanish); larger ones shade by |w|.
-            const double a = g.small_cs <= 2 ? 1.0 : 0.45 + 0.55 * std::abs(e.weights[size_t(r) * e.N + n]) / max_w_;
+            const double a = g.small_cs <= 2 ? 1.0 : 0.6 + 0.4 * std::abs(e.weights[size_t(r) * e.N + n]) / max_w_;
             QColor c = col;
             c.setAlphaF(float(a));
             p.fillRect(QRect(o + cellPos(g, n, g.small_cs, g.small_gap), QSize(g.small_cs, g.small_cs)), c);
@@ -830,9 +843,8 @@ void VisualiserCanvas::paintEvent(QPaintEvent*)
     }
     if (sum) {
         p.setPen(text);
-        p.drawText(QRect(g.wc_origin.x(), mac_y + g.lh_bold + 4, g.acc_origin.x() - g.wc_origin.x() - 16, 2 * g.lh + 2),
-                   Qt::AlignLeft | Qt::TextWordWrap,
-                   QString::fromStdString(e.outputs_note) + tr(" Reference = the scalar forward pass every engine is tested against."));
+        p.setFont(f.base);
+        p.drawText(g.note, Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, sumNote(e));
     }
 }
 

@@ -96,6 +96,7 @@ private:
         QPoint kernels_origin;                // first small panel
         QPoint wc_origin, x_origin, prod_origin, acc_origin;
         int captions_y = 0;                   // below the big panels
+        QRect note;                           // the Sum step's note, below the MAC counter
         int acc_w = 300, acc_h = 26, acc_gap = 4;
         bool acc_two_lines = true;
         QSize total;

@@ -195,6 +195,7 @@ private Q_SLOTS:
     void csimSpeedIsNotThroughput();
     void boundIsTheSameOnEveryDevice();
     void badInputsGetTheCoresSentence();
+    void visualiserNothingCollidesAtAnyZoom();
     void windowFitsAt1024();
     void visualiserScreenshots();
 
@@ -1897,6 +1898,42 @@ void TestGui::windowFitsAt1024()
                     wide << QStringLiteral("%1 %2 px").arg(QString::fromLatin1(tab->metaObject()->className())).arg(tab->minimumSizeHint().width());
             QVERIFY2(w.width() == 1024 && wide.isEmpty(),
                      qPrintable(QStringLiteral("%1: the window is %2 px wide; %3").arg(device).arg(w.width()).arg(wide.join(QStringLiteral(", ")))));
+        }
+    }
+}
+
+// Zoomed from far out to far in, on every layer of gsc-cs and gsc-cs-supersparse (P up to 20), no
+// block of the Visualiser (labels, panels, captions, accumulators) overlaps another.
+void TestGui::visualiserNothingCollidesAtAnyZoom()
+{
+    QStringList models;
+    for (const char* name : {"gsc-cs", "gsc-cs-supersparse", "gsc-sparse"})
+        if (const QString p = shippedModel(QString::fromLatin1(name)); !p.isEmpty())
+            models << p;
+    if (models.isEmpty())
+        models << model_path_;
+    MainWindow w(MainWindow::Options{false, false});
+    w.resize(1024, 700);
+    w.show();
+    VisualiserView* v = w.visualiserView();
+    for (const QString& model : models) {
+        QVERIFY(w.openModel(model));
+        for (const QString& name : v->layerNames()) {
+            QVERIFY(w.showLayerInVisualiser(name.section(QLatin1Char(' '), 0, 0)));
+            v->jumpTo(v->phases().last());
+            for (double zoom : {0.25, 0.4, 0.6, 0.8, 1.0, 1.5, 2.5, 5.0}) {
+                v->canvas()->setZoom(zoom);
+                const QList<QRect> regions = v->canvas()->layoutRegions();
+                QVERIFY(regions.size() > 8);
+                for (int i = 0; i < regions.size(); ++i)
+                    for (int j = i + 1; j < regions.size(); ++j)
+                        QVERIFY2(!regions[i].intersects(regions[j]),
+                                 qPrintable(QStringLiteral("%1 %2 at zoom %3: blocks %4 and %5 overlap")
+                                                .arg(QFileInfo(model).baseName(), name)
+                                                .arg(zoom)
+                                                .arg(i)
+                                                .arg(j)));
+            }
         }
     }
 }

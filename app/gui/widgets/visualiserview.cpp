@@ -345,6 +345,27 @@ QRect VisualiserCanvas::accRect(const Geometry& g, int r) const
     return {g.acc_origin.x(), g.acc_origin.y() + r * (g.acc_h + g.acc_gap), g.acc_w, g.acc_h};
 }
 
+QList<QRect> VisualiserCanvas::layoutRegions() const
+{
+    QList<QRect> out;
+    if (!e_)
+        return out;
+    const Geometry g = geometry();
+    out << g.header << g.legend;
+    for (int r = 0; r < e_->P; ++r) {
+        const QPoint o = smallPanelOrigin(g, r);
+        out << QRect(o.x(), o.y() - g.lh - 2, g.small_step_x - 6, g.lh + 2 + g.small_panel.height());
+    }
+    const int caption_w = std::min(g.x_origin.x() - g.wc_origin.x() - 8, g.acc_origin.x() - g.prod_origin.x() - 16);
+    for (QPoint o : {g.wc_origin, g.x_origin, g.prod_origin})
+        out << QRect(o.x(), o.y() - g.lh_bold - 2, caption_w, g.captions_y + g.lh - (o.y() - g.lh_bold - 2));
+    out << QRect(g.wc_origin.x(), g.captions_y + g.lh + 4, g.acc_origin.x() - g.wc_origin.x() - 16, g.lh_bold) << g.note;
+    out << QRect(g.acc_origin.x(), g.acc_origin.y() - g.lh - 2, g.acc_w, g.lh);
+    for (int r = 0; r < e_->P; ++r)
+        out << accRect(g, r);
+    return out;
+}
+
 QRect VisualiserCanvas::accumulatorRect(int r) const { return e_ && r >= 0 && r < e_->P ? accRect(geometry(), r) : QRect(); }
 
 int VisualiserCanvas::positionAt(const Geometry& g, QPoint origin, QPoint p) const
@@ -572,7 +593,7 @@ void VisualiserCanvas::paintEvent(QPaintEvent*)
     p.setOpacity(1.0);
 
     // ---- the big panels ----
-    const int caption_w = g.x_origin.x() - g.wc_origin.x() - 8;
+    const int caption_w = std::min(g.x_origin.x() - g.wc_origin.x() - 8, g.acc_origin.x() - g.prod_origin.x() - 16);
     auto label = [&](QPoint o, const QString& s) {
         p.setPen(text);
         p.setFont(f.bold);

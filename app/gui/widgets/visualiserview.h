@@ -60,6 +60,10 @@ public:
     QRect accumulatorRect(int r) const;
     // Products that reach accumulator r: its positions, or in sparse-sparse only the winners among them.
     int productsInto(int r) const;
+    // Every block the canvas draws text or cells in (header, legend, each kernel with its label, each
+    // big panel with its label and caption, the MAC line, the note, each accumulator), for tests:
+    // none may overlap another at any zoom.
+    QList<QRect> layoutRegions() const;
     // The legend's entries, as drawn (one legend for every colour on the canvas).
     QStringList legendTexts() const;
     // The text size in use (it follows the zoom down to a readable minimum).

@@ -468,7 +468,7 @@ bool MainWindow::showLayerInVisualiser(const QString& name)
     for (size_t i = 0; i < loaded_->model->layers.size(); ++i)
         if (qs(loaded_->model->layers[i].name) == name)
             index = int(i);
-    const QString offered = vis_view_->layerNames().filter(QRegularExpression(QStringLiteral("^%1 \\(P = ").arg(QRegularExpression::escape(name)))).value(0);
+    const QString offered = vis_view_->layerNames().filter(QRegularExpression(QStringLiteral("^%1 \\(").arg(QRegularExpression::escape(name)))).value(0);
     if (index < 0 || offered.isEmpty() || !vis_view_->setLayer(index)) {
         statusBar()->showMessage(tr("%1 has no complementary groups (P > 1) to show in the Visualiser; cnn and linear layers with "
                                     "P > 1 have.").arg(name),

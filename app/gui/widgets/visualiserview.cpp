@@ -637,9 +637,11 @@ void VisualiserCanvas::paintEvent(QPaintEvent*)
             const QRect cell(g.wc_origin + cellPos(g, n, g.cs, g.gap), QSize(g.cs, g.cs));
             if (overlay_ && (*overlay_)[size_t(n)] > 1) { // a collision: two or more owners
                 p.fillRect(cell, empty);
-                p.setPen(QPen(text, std::max(1.0, g.cs / 6.0)));
-                p.drawLine(cell.topLeft(), cell.bottomRight());
-                p.drawLine(cell.topRight(), cell.bottomLeft());
+                const double pw = std::clamp(g.cs / 10.0, 1.0, 4.0);
+                p.setPen(QPen(text, pw, Qt::SolidLine, Qt::FlatCap));
+                const QRectF in = QRectF(cell).adjusted(pw, pw, -pw, -pw); // the cross stays inside its cell
+                p.drawLine(in.topLeft(), in.bottomRight());
+                p.drawLine(in.topRight(), in.bottomLeft());
                 continue;
             }
             const int r = e.route[size_t(n)];
@@ -1100,7 +1102,7 @@ void VisualiserView::setLoadedModel(const LoadedModel* loaded)
             if (std::find(explainable.begin(), explainable.end(), i) != explainable.end())
                 layer_combo_->addItem(QStringLiteral("%1 (P = %2)").arg(qs(L.name)).arg(L.group_size), i);
             else if (isCollisionPreviewLayer(L)) // what its masks would do if overlaid
-                layer_combo_->addItem(tr("%1 (P = %2, what-if)").arg(qs(L.name)).arg(previewGroupSize(L)), i);
+                layer_combo_->addItem(tr("%1 (what-if, P = %2)").arg(qs(L.name)).arg(previewGroupSize(L)), i);
         }
     }
     updating_ = false;

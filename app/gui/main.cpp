@@ -41,6 +41,10 @@ void addOptions(QCommandLineParser& p)
     p.addOption({QStringLiteral("phase"),
                  QStringLiteral("With --screenshot --view visualiser: kernels, combine, select, multiply, route or sum."),
                  QStringLiteral("PHASE"), QStringLiteral("sum")});
+    p.addOption({QStringLiteral("layer"),
+                 QStringLiteral("With --screenshot --view visualiser: the layer to show (default: the smallest fan-in); a layer "
+                                "fed by a k-WTA is shown sparse-sparse."),
+                 QStringLiteral("NAME")});
     p.addOption({QStringLiteral("engines"), QStringLiteral("With --screenshot: comma-separated engines to run (default: all)."),
                  QStringLiteral("LIST")});
     p.addOption({QStringLiteral("device"),
@@ -93,6 +97,7 @@ int main(int argc, char** argv)
         o.phase = p.value(QStringLiteral("phase"));
         o.device = p.value(QStringLiteral("device"));
         o.input = p.value(QStringLiteral("input"));
+        o.layer = p.value(QStringLiteral("layer"));
         bool ok = false;
         o.bench_seconds = p.value(QStringLiteral("bench-seconds")).toDouble(&ok);
         if (!ok || !(o.bench_seconds >= 0.2) || o.bench_seconds > 600)

@@ -8,6 +8,7 @@
 #include "guicore/modelloader.h"
 #include "guicore/throughputseriesmodel.h"
 #include "model/model_io.h"
+#include "model/summary.h"
 #include "model/synth.h"
 #include "report/report.h"
 #include "widgets/benchmarkview.h"
@@ -26,6 +27,7 @@
 #include "guicore/fpgaplanmodel.h"
 #include "guicore/runlistmodel.h"
 
+#include <QAbstractButton>
 #include <QAbstractItemModelTester>
 #include <QBarSet>
 #include <QAbstractAxis>
@@ -38,6 +40,7 @@
 #include <QComboBox>
 #include <QLabel>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QStatusBar>
 #include <QStyleFactory>
 #include <QTableView>
@@ -59,6 +62,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstring>
+#include <functional>
 #include <memory>
 
 using namespace gui;
@@ -180,6 +185,19 @@ private Q_SLOTS:
     void tablesExportCsvAndChartsPng();
     void visualiserSumColumnInsideAt1024();
     void issue16Screenshots();
+    void visualiserStartsOnSmallestFanIn();
+    void visualiserColoursMeanOneThing();
+    void visualiserProductsPerAccumulator();
+    void visualiserBreadcrumbClicks();
+    void visualiserP20FitsAt1024();
+    void visualiserDarkCanvas();
+    void visualiserShowsCollisionsOfRandomMasks();
+    void csimSpeedIsNotThroughput();
+    void boundIsTheSameOnEveryDevice();
+    void badInputsGetTheCoresSentence();
+    void visualiserNothingCollidesAtAnyZoom();
+    void windowFitsAt1024();
+    void visualiserScreenshots();
 
 private:
     QString writeReport(const QString& file, const QString& model_path, const std::string& model_name);
@@ -659,12 +677,16 @@ void TestGui::visualiserOpensOnModel()
     QVERIFY(w.openModel(model_path_));
     VisualiserView* v = w.visualiserView();
     QVERIFY(v);
-    // Only complementary layers are offered; the default scene is cnn2, group 0, seed 1, sparse-sparse.
+    // Only complementary layers are offered; the default scene is cnn1 (the smallest fan-in), group 0,
+    // seed 1, sparse-dense (its input, the spectrogram, is dense).
     QCOMPARE(v->layerNames(), (QStringList{QStringLiteral("cnn1 (P = 2)"), QStringLiteral("cnn2 (P = 10)"), QStringLiteral("linear1 (P = 10)")}));
     QVERIFY(v->explanation());
-    QCOMPARE(QString::fromStdString(v->explanation()->layer), QStringLiteral("cnn2"));
+    QCOMPARE(QString::fromStdString(v->explanation()->layer), QStringLiteral("cnn1"));
     QCOMPARE(v->explanation()->group, 0);
     QCOMPARE(v->phase(), VisPhase::Kernels);
+    QVERIFY(!v->phases().contains(VisPhase::Select));
+    QVERIFY(w.showLayerInVisualiser(QStringLiteral("cnn2")));
+    v->setSparseSparse(true);
     QVERIFY(v->phases().contains(VisPhase::Select));
     w.resize(1400, 900);
     w.show();
@@ -1139,8 +1161,11 @@ void TestGui::runListKeepsRunsAcrossModels()
     QCOMPARE(cmp->index(3, RunCompareModel::EngineColumn).data().toString(), QStringLiteral("sparse-dense"));
     QVERIFY(cmp->index(3, RunCompareModel::SpeedupColumn).data(RunCompareModel::RawValueRole).toDouble() > 0);
     QCOMPARE(cmp->index(5, RunCompareModel::SpeedupColumn).data(RunCompareModel::RawValueRole).toDouble(), 4.0);
-    // % of bound is one definition everywhere: × dense / (dense MACs / bound MACs) = 4 / 20.
-    QCOMPARE(cmp->index(5, RunCompareModel::PercentOfBoundColumn).data(RunCompareModel::RawValueRole).toDouble(), 0.2);
+    // % of bound is one definition everywhere: × dense over the bound's speed-up, dense MACs / bound
+    // MACs with the model's a (the report's context records its layers), not the engine's own a.
+    const ss::ModelSummary sum = ss::summarize(*loaded_->model);
+    QCOMPARE(cmp->index(5, RunCompareModel::PercentOfBoundColumn).data(RunCompareModel::RawValueRole).toDouble(),
+             4.0 / (sum.macs_dense / sum.macs_bound));
 }
 
 void TestGui::metadataWholeAfterModelSwitch()
@@ -1457,6 +1482,18 @@ void TestGui::issue16Screenshots()
             shot(QStringLiteral("benchmark"));
             v->showRunsTab();
             shot(QStringLiteral("runs"));
+            // fpga-sim: mid-run (C-simulation speed in the line chart, no bars yet), then modelled bars.
+            QVERIFY(v->setDevice(QStringLiteral("fpga-sim:u250")));
+            v->setChosenEngines({QStringLiteral("dense"), QStringLiteral("sparse-dense"), QStringLiteral("sparse-sparse")});
+            v->setSeconds(1.0);
+            QSignalSpy sim_finished(w.controller(), &BenchmarkController::runFinished);
+            QVERIFY(w.startBenchmark());
+            QTRY_VERIFY_WITH_TIMEOUT(w.controller()->fractionDone() > 0.6 || sim_finished.count() == 1, 120000);
+            if (sim_finished.isEmpty())
+                shot(QStringLiteral("fpga-sim-running"));
+            QTRY_VERIFY_WITH_TIMEOUT(sim_finished.count() == 1, 120000);
+            shot(QStringLiteral("fpga-sim"));
+            QVERIFY(v->setDevice(QStringLiteral("cpu")));
             w.showView(MainWindow::View::Visualiser);
             w.visualiserView()->jumpTo(VisPhase::Sum);
             w.visualiserView()->finishAnimation();
@@ -1466,6 +1503,518 @@ void TestGui::issue16Screenshots()
         }
     }
     QApplication::setPalette(light);
+}
+
+// ---- issue 16: the Visualiser teaches at any size; C-sim speed apart from modelled figures -------
+
+void TestGui::visualiserStartsOnSmallestFanIn()
+{
+    const QString cs = shippedModel(QStringLiteral("gsc-cs"));
+    MainWindow w(MainWindow::Options{false, false});
+    QVERIFY(w.openModel(cs.isEmpty() ? model_path_ : cs));
+    VisualiserView* v = w.visualiserView();
+    QVERIFY(v->explanation());
+    QCOMPARE(QString::fromStdString(v->explanation()->layer), QStringLiteral("cnn1"));
+    QCOMPARE(v->explanation()->P, 2);
+    QCOMPARE(v->explanation()->N, 25);
+    QVERIFY(!v->showsOverlay());
+}
+
+void TestGui::visualiserColoursMeanOneThing()
+{
+    // Slot colours keep away from the value colours (red > 0, blue < 0) and from each other.
+    const QColor zero(Qt::white);
+    const QColor pos = valueColor(1, zero), neg = valueColor(-1, zero);
+    auto dist = [](QColor a, QColor b) {
+        return std::sqrt(std::pow(a.redF() - b.redF(), 2) + std::pow(a.greenF() - b.greenF(), 2) + std::pow(a.blueF() - b.blueF(), 2));
+    };
+    for (int P : {2, 10, 20}) {
+        for (int r = 0; r < P; ++r) {
+            const QColor c = slotColor(r, P);
+            QVERIFY2(dist(c, pos) > 0.25 && dist(c, neg) > 0.25, qPrintable(QStringLiteral("slot %1 of %2: %3").arg(r).arg(P).arg(c.name())));
+            const int hue = c.hslHue();
+            QVERIFY2(!(hue >= 195 && hue <= 235), qPrintable(QStringLiteral("slot %1 of %2 is blue: %3").arg(r).arg(P).arg(c.name())));
+            for (int q = 0; q < r; ++q)
+                QVERIFY2(dist(c, slotColor(q, P)) > 0.11,
+                         qPrintable(QStringLiteral("slots %1 and %2 of %3 look alike: %4").arg(q).arg(r).arg(P).arg(c.name())));
+        }
+    }
+    // One legend names every colour on the canvas.
+    MainWindow w(MainWindow::Options{false, false});
+    QVERIFY(w.openModel(model_path_));
+    const QStringList legend = w.visualiserView()->canvas()->legendTexts();
+    QVERIFY(legend.contains(QStringLiteral("< 0")));
+    QVERIFY(legend.contains(QStringLiteral("> 0")));
+    QCOMPARE(int(legend.size()), w.visualiserView()->explanation()->P + 3);
+}
+
+void TestGui::visualiserProductsPerAccumulator()
+{
+    MainWindow w(MainWindow::Options{false, false});
+    QVERIFY(w.openModel(model_path_));
+    VisualiserView* v = w.visualiserView();
+    QVERIFY(w.showLayerInVisualiser(QStringLiteral("cnn2")));
+    v->setSparseSparse(true);
+    const ss::GroupExplanation* e = v->explanation();
+    QVERIFY(e && e->input_sparse);
+    int total = 0;
+    for (int r = 0; r < e->P; ++r) {
+        int want = 0;
+        for (int n = 0; n < e->N; ++n)
+            want += e->route[size_t(n)] == r && e->winners[size_t(n)];
+        QCOMPARE(v->canvas()->productsInto(r), want);
+        QVERIFY(want <= e->products_per_slot[size_t(r)]);
+        total += want;
+    }
+    QVERIFY(total > 0);
+    QVERIFY(total <= e->nonzeros);
+    v->setSparseSparse(false); // sparse-dense: every owned position sends its product
+    for (int r = 0; r < e->P; ++r)
+        QCOMPARE(v->canvas()->productsInto(r), e->products_per_slot[size_t(r)]);
+}
+
+void TestGui::visualiserBreadcrumbClicks()
+{
+    MainWindow w(MainWindow::Options{false, false});
+    w.resize(1024, 700);
+    w.show();
+    QVERIFY(w.openModel(model_path_));
+    w.showView(MainWindow::View::Visualiser);
+    VisualiserView* v = w.visualiserView();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    const QList<QAbstractButton*> steps = v->stepButtons();
+    QCOMPARE(int(steps.size()), int(v->phases().size()));
+    QCOMPARE(v->phase(), VisPhase::Kernels);
+    QVERIFY(steps.first()->isChecked());
+    QTest::mouseClick(steps.last(), Qt::LeftButton);
+    QCOMPARE(v->phase(), VisPhase::Sum);
+    QVERIFY(steps.last()->isChecked());
+    QVERIFY(!steps.first()->isChecked());
+    QTest::mouseClick(steps[1], Qt::LeftButton);
+    QCOMPARE(v->phase(), v->phases()[1]);
+    // Zooming leaves the fit; Fit comes back to it.
+    const double fitted = v->canvas()->zoom();
+    v->canvas()->setFocus();
+    QTest::keyClick(v->canvas(), Qt::Key_Plus);
+    QVERIFY(!v->fitsWidth());
+    QVERIFY(v->canvas()->zoom() > fitted);
+    auto* fit = v->findChild<QPushButton*>(QStringLiteral("visualiserFit"));
+    QVERIFY(fit);
+    QTest::mouseClick(fit, Qt::LeftButton);
+    QVERIFY(v->fitsWidth());
+    QCOMPARE(v->canvas()->zoom(), fitted);
+}
+
+void TestGui::visualiserP20FitsAt1024()
+{
+    const QString super = shippedModel(QStringLiteral("gsc-cs-supersparse"));
+    if (super.isEmpty())
+        QSKIP("the shipped gsc-cs-supersparse model (P = 20) is not here");
+    MainWindow w(MainWindow::Options{false, false});
+    w.resize(1024, 700);
+    w.show();
+    QVERIFY(w.openModel(super));
+    w.showView(MainWindow::View::Visualiser);
+    VisualiserView* v = w.visualiserView();
+    QTRY_VERIFY(v->viewportWidth() > 500);
+    int p20 = 0;
+    for (const QString& name : v->layerNames()) {
+        QVERIFY(w.showLayerInVisualiser(name.section(QLatin1Char(' '), 0, 0)));
+        v->jumpTo(VisPhase::Sum);
+        v->finishAnimation();
+        QCoreApplication::processEvents();
+        const ss::GroupExplanation* e = v->explanation();
+        QVERIFY(e);
+        p20 += e->P == 20;
+        const QRect view(QPoint(0, 0), v->viewportSize());
+        for (int r = 0; r < e->P; ++r)
+            QVERIFY2(view.contains(v->canvas()->accumulatorRect(r)),
+                     qPrintable(QStringLiteral("%1: accumulator %2 at %3,%4 %5×%6 outside the %7×%8 view")
+                                    .arg(name)
+                                    .arg(r)
+                                    .arg(v->canvas()->accumulatorRect(r).x())
+                                    .arg(v->canvas()->accumulatorRect(r).y())
+                                    .arg(v->canvas()->accumulatorRect(r).width())
+                                    .arg(v->canvas()->accumulatorRect(r).height())
+                                    .arg(view.width())
+                                    .arg(view.height())));
+        QVERIFY(v->canvas()->textScale() >= 0.8); // text stays readable when the scene shrinks
+        QCOMPARE(int(v->canvas()->outputTexts().size()), e->P);
+    }
+    QVERIFY(p20 >= 1);
+}
+
+void TestGui::visualiserDarkCanvas()
+{
+    const QPalette old = QApplication::palette();
+    QApplication::setPalette(darkPalette());
+    {
+        MainWindow w(MainWindow::Options{false, false});
+        w.resize(1024, 700);
+        w.show();
+        QVERIFY(w.openModel(model_path_));
+        w.showView(MainWindow::View::Visualiser);
+        w.visualiserView()->jumpTo(VisPhase::Sum);
+        QCoreApplication::processEvents();
+        const QImage img = w.visualiserView()->canvas()->grab().toImage();
+        QVERIFY(!img.isNull());
+        int dark = 0, samples = 0;
+        for (int y = 0; y < img.height(); y += 11)
+            for (int x = 0; x < img.width(); x += 11, ++samples)
+                dark += QColor(img.pixel(x, y)).lightness() < 90;
+        QVERIFY2(dark * 2 > samples, qPrintable(QStringLiteral("%1 of %2 samples dark").arg(dark).arg(samples)));
+    }
+    QApplication::setPalette(old);
+}
+
+void TestGui::visualiserShowsCollisionsOfRandomMasks()
+{
+    const QString sparse = shippedModel(QStringLiteral("gsc-sparse"));
+    if (sparse.isEmpty())
+        QSKIP("the shipped gsc-sparse model is not here");
+    MainWindow w(MainWindow::Options{false, false});
+    QVERIFY(w.openModel(sparse));
+    VisualiserView* v = w.visualiserView();
+    QVERIFY(!v->layerNames().isEmpty());
+    QVERIFY(v->layerNames().first().contains(QStringLiteral("what-if")));
+    QVERIFY(v->showsOverlay());
+    QCOMPARE(v->phases(), (QList<VisPhase>{VisPhase::Kernels, VisPhase::Combine}));
+    for (const QString& name : v->layerNames()) {
+        QVERIFY(w.showLayerInVisualiser(name.section(QLatin1Char(' '), 0, 0)));
+        const ss::GroupExplanation* e = v->explanation();
+        QVERIFY(e);
+        QVERIFY2(e->collisions > 0, qPrintable(name)); // random masks overlap
+        // The overlay's counts are the masks': a collision is a position two or more of the P outputs use.
+        const ss::Model& m = *w.loadedModel()->model;
+        const ss::Layer& L = m.layers[size_t(e->layer_index)];
+        int collide = 0;
+        for (int n = 0; n < e->N; ++n) {
+            int owners = 0;
+            for (int r = 0; r < e->P; ++r)
+                owners += L.mask.data[size_t(e->group * e->P + r) * e->N + n] != 0.0f;
+            collide += owners > 1;
+        }
+        QCOMPARE(e->collisions, collide);
+    }
+    v->jumpTo(VisPhase::Combine);
+    QVERIFY(v->canvas()->legendTexts().join(QLatin1Char(' ')).contains(QStringLiteral("collision")));
+    QVERIFY(v->canvas()->outputTexts().isEmpty()); // no input, no sums
+}
+
+void TestGui::csimSpeedIsNotThroughput()
+{
+    // A live fpga-sim row: its rate is the C-simulation's, shown as such, never as a throughput bar.
+    BenchResultModel m;
+    m.setEngines({QStringLiteral("dense"), QStringLiteral("sparse-sparse")}, true);
+    ss::BenchProgress p;
+    p.engine_index = 0;
+    p.items = 40;
+    p.engine_seconds = 1.0;
+    m.updateProgress(p);
+    p.engine_index = 1;
+    p.items = 90;
+    m.updateProgress(p);
+    QVERIFY(m.liveIsCsim());
+    QCOMPARE(m.index(0, BenchResultModel::ItemsPerSecondColumn).data().toString(), QStringLiteral("40.0 C-sim"));
+    QVERIFY(!m.index(0, BenchResultModel::ItemsPerSecondColumn).data(BenchResultModel::RawValueRole).isValid());
+    QVERIFY(m.index(1, BenchResultModel::ItemsPerSecondColumn).data(Qt::ToolTipRole).toString().contains(QStringLiteral("not the FPGA")));
+    QCOMPARE(m.speedupVsDense(1), 0.0);
+    EngineBarChartView bars(EngineBarChartView::Metric::Throughput);
+    bars.setModel(&m);
+    QVERIFY(bars.isEmptyState());
+    QVERIFY(bars.emptyMessage().contains(QStringLiteral("Modelled")));
+    // The same on a CPU run is a measured throughput.
+    m.setEngines({QStringLiteral("dense")}, false);
+    p.engine_index = 0;
+    m.updateProgress(p);
+    QVERIFY(!m.liveIsCsim());
+    QVERIFY(m.index(0, BenchResultModel::ItemsPerSecondColumn).data(BenchResultModel::RawValueRole).isValid());
+    QVERIFY(!bars.isEmptyState());
+
+    // The line chart names the C-simulation on its title, axis and lines.
+    MainWindow w(MainWindow::Options{false, false});
+    QVERIFY(w.openModel(model_path_));
+    BenchmarkView* v = w.benchmarkView();
+    QVERIFY(v->setDevice(QStringLiteral("fpga-sim:zu3eg")));
+    QVERIFY(v->throughputChart()->isCsim());
+    QVERIFY(v->throughputChart()->yAxisTitle().contains(QStringLiteral("C-sim")));
+    QVERIFY(v->throughputChart()->chart()->title().contains(QStringLiteral("not the FPGA")));
+    QVERIFY(v->setDevice(QStringLiteral("cpu")));
+    QVERIFY(!v->throughputChart()->isCsim());
+    QCOMPARE(v->throughputChart()->yAxisTitle(), QStringLiteral("items/s"));
+}
+
+// ---- issue 20, point 5: the GUI shares the core's refusals ----------------------------------------
+
+namespace {
+// A copy of a model file with its header's metadata changed by `edit` (tensor data untouched: the
+// offsets are relative to the data, which follows the header).
+QByteArray editedModel(const QString& path, const std::function<void(nlohmann::json&)>& edit)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    const QByteArray all = f.readAll();
+    quint64 n = 0;
+    std::memcpy(&n, all.constData(), 8);
+    auto header = nlohmann::json::parse(all.mid(8, int(n)).toStdString());
+    auto meta = nlohmann::json::parse(header["__metadata__"]["sparsescope"].get<std::string>());
+    edit(meta);
+    header["__metadata__"]["sparsescope"] = meta.dump();
+    const std::string h = header.dump();
+    quint64 len = h.size();
+    QByteArray out(reinterpret_cast<const char*>(&len), 8);
+    out += QByteArray::fromStdString(h);
+    out += all.mid(8 + int(n));
+    return out;
+}
+} // namespace
+
+void TestGui::boundIsTheSameOnEveryDevice()
+{
+    // One definition: a·w per layer with the model's a (summarize, as the Model tab and `info` show it).
+    const ss::ModelSummary sum = ss::summarize(*loaded_->model);
+    const double want = sum.macs_dense / sum.macs_bound;
+    QList<double> bounds;
+    for (const QString device : {QStringLiteral("cpu"), QStringLiteral("fpga-sim:zu3eg")}) {
+        BenchmarkController c;
+        QSignalSpy finished(&c, &BenchmarkController::runFinished);
+        QSignalSpy failed(&c, &BenchmarkController::failed);
+        BenchmarkRequest r = request(*loaded_, {QStringLiteral("dense"), QStringLiteral("sparse-sparse")}, 0.3);
+        r.device = device;
+        QVERIFY(c.start(r));
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() + failed.count() == 1, 180000);
+        QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+        BenchResultModel* m = c.resultModel();
+        for (int row = 0; row < m->rowCount(); ++row) {
+            const QVariant b = m->index(row, BenchResultModel::BoundSpeedupColumn).data(BenchResultModel::RawValueRole);
+            QVERIFY2(b.isValid(), qPrintable(device));
+            QVERIFY2(std::abs(b.toDouble() - want) <= 1e-9 * want, qPrintable(QStringLiteral("%1: %2 vs %3").arg(device).arg(b.toDouble()).arg(want)));
+            bounds << b.toDouble();
+            // % of bound is × dense over that bound.
+            const QVariant of = m->index(row, BenchResultModel::PercentOfBoundColumn).data(BenchResultModel::RawValueRole);
+            if (of.isValid())
+                QVERIFY(std::abs(of.toDouble() - m->speedupVsDense(row) / want) <= 1e-9);
+        }
+        // Per layer: the bound's MACs use the model's a, whatever a the engine measured.
+        LayerBenchModel* layers = c.layerModel();
+        layers->setEngine(QStringLiteral("sparse-sparse"));
+        const ss::BenchResult& ss_result = m->results().back();
+        for (int row = 0; row < int(ss_result.layers.size()); ++row) {
+            const ss::LayerResult& l = ss_result.layers[size_t(row)];
+            if (!l.stats.weighted)
+                continue;
+            const std::string first = l.stats.layer.substr(0, l.stats.layer.find('+'));
+            double a = -1;
+            for (const ss::LayerSummary& ls : sum.layers)
+                if (ls.name == first)
+                    a = ls.input_density;
+            QVERIFY(a > 0);
+            const double got = layers->index(row, LayerBenchModel::BoundMacsColumn).data(LayerBenchModel::RawValueRole).toDouble();
+            QVERIFY2(std::abs(got - l.stats.macs_dense * l.stats.weight_density * a) <= 1e-6 * std::max(1.0, got),
+                     qPrintable(QString::fromStdString(device.toStdString() + " " + l.stats.layer)));
+        }
+    }
+    QCOMPARE(int(bounds.size()), 4);
+}
+
+// Pictures of the Visualiser for looking at: with SPARSESCOPE_SHOTS=DIR, gsc-cs's cnn1 (Sum) and cnn2
+// (sparse-sparse, mid-Route), gsc-cs-supersparse's linear1 (P = 20, Sum) and gsc-sparse's what-if
+// overlay (Combine), at 1024×700 and 1920×1080, light and dark.
+void TestGui::visualiserScreenshots()
+{
+    const QString out = qEnvironmentVariable("SPARSESCOPE_SHOTS");
+    if (out.isEmpty())
+        QSKIP("set SPARSESCOPE_SHOTS=DIR to write the screenshots");
+    QDir().mkpath(out);
+    const QPalette light = QApplication::palette();
+    for (const bool dark : {false, true}) {
+        QApplication::setPalette(dark ? darkPalette() : light);
+        for (const QSize size : {QSize(1024, 700), QSize(1920, 1080)}) {
+            MainWindow w(MainWindow::Options{false, false});
+            w.resize(size);
+            w.show();
+            w.showView(MainWindow::View::Visualiser);
+            VisualiserView* v = w.visualiserView();
+            const QString tag = QStringLiteral("%1x%2-%3").arg(size.width()).arg(size.height()).arg(dark ? QStringLiteral("dark") : QStringLiteral("light"));
+            auto shot = [&](const QString& name) {
+                for (int i = 0; i < 5; ++i)
+                    QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+                QVERIFY(w.grab().save(QDir(out).filePath(QStringLiteral("vis-") + name + QLatin1Char('-') + tag + QStringLiteral(".png"))));
+            };
+            const QString cs = shippedModel(QStringLiteral("gsc-cs"));
+            QVERIFY(w.openModel(cs.isEmpty() ? model_path_ : cs));
+            v->jumpTo(VisPhase::Sum);
+            shot(QStringLiteral("cnn1-sum"));
+            QVERIFY(w.showLayerInVisualiser(QStringLiteral("cnn2")));
+            v->setSparseSparse(true);
+            v->jumpTo(VisPhase::Route);
+            v->canvas()->setPhase(VisPhase::Route, 0.55);
+            shot(QStringLiteral("cnn2-route"));
+            v->jumpTo(VisPhase::Sum);
+            v->canvas()->setFocus();
+            for (int i = 0; i < 6; ++i) // zoomed far out: text shrinks to its minimum, labels shorten, nothing collides
+                QTest::keyClick(v->canvas(), Qt::Key_Minus);
+            shot(QStringLiteral("cnn2-zoomed-out"));
+            for (int i = 0; i < 10; ++i)
+                QTest::keyClick(v->canvas(), Qt::Key_Plus);
+            shot(QStringLiteral("cnn2-zoomed-in"));
+            v->setFitWidth(true);
+            if (const QString super = shippedModel(QStringLiteral("gsc-cs-supersparse")); !super.isEmpty()) {
+                QVERIFY(w.openModel(super));
+                QVERIFY(w.showLayerInVisualiser(QStringLiteral("linear1")));
+                v->setSparseSparse(true);
+                v->jumpTo(VisPhase::Sum);
+                shot(QStringLiteral("supersparse-linear1-sum"));
+            }
+            if (const QString sparse = shippedModel(QStringLiteral("gsc-sparse")); !sparse.isEmpty()) {
+                QVERIFY(w.openModel(sparse));
+                QVERIFY(w.showLayerInVisualiser(QStringLiteral("cnn2")));
+                v->jumpTo(VisPhase::Combine);
+                shot(QStringLiteral("gsc-sparse-overlay"));
+            }
+        }
+    }
+    QApplication::setPalette(light);
+}
+
+// At 1024×700 the window is 1024 px wide, whatever the tab and the device: no view asks for more.
+void TestGui::windowFitsAt1024()
+{
+    const QString cs = shippedModel(QStringLiteral("gsc-cs"));
+    MainWindow w(MainWindow::Options{false, false});
+    w.resize(1024, 700);
+    w.show();
+    QVERIFY(w.openModel(cs.isEmpty() ? model_path_ : cs));
+    for (const QString device : {QStringLiteral("cpu"), QStringLiteral("fpga-sim:u250")}) {
+        QVERIFY(w.benchmarkView()->setDevice(device));
+        for (MainWindow::View view : {MainWindow::View::Model, MainWindow::View::Benchmark, MainWindow::View::Visualiser, MainWindow::View::Live}) {
+            w.showView(view);
+            QCoreApplication::processEvents();
+            QStringList wide;
+            for (QWidget* tab : {static_cast<QWidget*>(w.modelView()), static_cast<QWidget*>(w.benchmarkView()),
+                                 static_cast<QWidget*>(w.visualiserView()), static_cast<QWidget*>(w.liveView())})
+                if (tab->minimumSizeHint().width() > tab->parentWidget()->width())
+                    wide << QStringLiteral("%1 %2 px").arg(QString::fromLatin1(tab->metaObject()->className())).arg(tab->minimumSizeHint().width());
+            QVERIFY2(w.width() == 1024 && wide.isEmpty(),
+                     qPrintable(QStringLiteral("%1: the window is %2 px wide; %3").arg(device).arg(w.width()).arg(wide.join(QStringLiteral(", ")))));
+        }
+    }
+}
+
+// Zoomed from far out to far in, on every layer of gsc-cs and gsc-cs-supersparse (P up to 20), no
+// block of the Visualiser (labels, panels, captions, accumulators) overlaps another.
+void TestGui::visualiserNothingCollidesAtAnyZoom()
+{
+    QStringList models;
+    for (const char* name : {"gsc-cs", "gsc-cs-supersparse", "gsc-sparse"})
+        if (const QString p = shippedModel(QString::fromLatin1(name)); !p.isEmpty())
+            models << p;
+    if (models.isEmpty())
+        models << model_path_;
+    MainWindow w(MainWindow::Options{false, false});
+    w.resize(1024, 700);
+    w.show();
+    VisualiserView* v = w.visualiserView();
+    for (const QString& model : models) {
+        QVERIFY(w.openModel(model));
+        for (const QString& name : v->layerNames()) {
+            QVERIFY(w.showLayerInVisualiser(name.section(QLatin1Char(' '), 0, 0)));
+            v->jumpTo(v->phases().last());
+            for (double zoom : {0.25, 0.4, 0.6, 0.8, 1.0, 1.5, 2.5, 5.0}) {
+                v->canvas()->setZoom(zoom);
+                const QList<QRect> regions = v->canvas()->layoutRegions();
+                QVERIFY(regions.size() > 8);
+                for (int i = 0; i < regions.size(); ++i)
+                    for (int j = i + 1; j < regions.size(); ++j)
+                        QVERIFY2(!regions[i].intersects(regions[j]),
+                                 qPrintable(QStringLiteral("%1 %2 at zoom %3: blocks %4 and %5 overlap")
+                                                .arg(QFileInfo(model).baseName(), name)
+                                                .arg(zoom)
+                                                .arg(i)
+                                                .arg(j)));
+            }
+        }
+    }
+}
+
+void TestGui::badInputsGetTheCoresSentence()
+{
+    auto write = [&](const QString& name, const QByteArray& bytes) {
+        const QString p = dir_.filePath(name);
+        QFile f(p);
+        if (!f.open(QIODevice::WriteOnly))
+            return QString();
+        f.write(bytes);
+        return p;
+    };
+    QFile good(model_path_);
+    QVERIFY(good.open(QIODevice::ReadOnly));
+    const QByteArray model = good.readAll();
+    // Deep nesting inside the header JSON (a stack overflow in a recursive printer or parser).
+    const std::string deep = "{\"__metadata__\":{\"x\":" + std::string(100000, '[') + std::string(100000, ']') + "}}";
+    quint64 deep_len = deep.size();
+    QByteArray deep_file(reinterpret_cast<const char*>(&deep_len), 8);
+    deep_file += QByteArray::fromStdString(deep);
+    const QString dir_model = dir_.filePath(QStringLiteral("folder.safetensors"));
+    QVERIFY(QDir().mkpath(dir_model));
+
+    const QList<QPair<QString, QString>> models = {
+        {QStringLiteral("truncated"), write(QStringLiteral("truncated.safetensors"), model.left(model.size() * 6 / 10))},
+        {QStringLiteral("deeply nested header"), write(QStringLiteral("deep.safetensors"), deep_file)},
+        {QStringLiteral("conv padding 2^31-1"), write(QStringLiteral("padding.safetensors"), editedModel(model_path_, [](nlohmann::json& m) {
+                                                          m["layers"][0]["padding"] = 2147483647;
+                                                      }))},
+        {QStringLiteral("sample rate 2e9"), write(QStringLiteral("rate.safetensors"), editedModel(model_path_, [](nlohmann::json& m) {
+                                                      m["audio"]["sample_rate"] = 2000000000;
+                                                  }))},
+        {QStringLiteral("a directory"), dir_model},
+    };
+    MainWindow w(MainWindow::Options{false, true}); // dialogs on: they must not block
+    w.show();
+    QVERIFY(w.openModel(model_path_));
+    const QString kept = w.loadedModel()->path;
+    auto expectDialog = [&](const QString& what, const QString& sentence) {
+        QVERIFY2(!sentence.isEmpty(), qPrintable(what));
+        QVERIFY2(sentence.endsWith(QLatin1Char('.')), qPrintable(what + QStringLiteral(": ") + sentence));
+        QVERIFY2(!sentence.contains(QLatin1Char('\n')), qPrintable(what + QStringLiteral(": ") + sentence));
+        auto* box = w.findChild<QMessageBox*>(QStringLiteral("errorMessageBox"));
+        QVERIFY2(box, qPrintable(what));
+        QCOMPARE(box->text(), sentence);
+        box->accept();
+        QTRY_VERIFY(!w.findChild<QMessageBox*>(QStringLiteral("errorMessageBox")));
+    };
+    for (const auto& [what, path] : models) {
+        QVERIFY2(!path.isEmpty(), qPrintable(what));
+        const ModelLoadResult r = ModelLoader::load(path); // the core's sentence
+        QVERIFY2(!r.ok(), qPrintable(what));
+        QVERIFY(!w.openModel(path));
+        QCOMPARE(w.lastError(), r.error);
+        expectDialog(what, r.error);
+        QCOMPARE(w.loadedModel()->path, kept); // the previous model stays
+    }
+    // A report that is garbage, and one that is nested too deeply.
+    for (const auto& [name, bytes] : QList<QPair<QString, QByteArray>>{
+             {QStringLiteral("garbage.json"), QByteArray("\x89PNG\r\n\x1a\n this is no report \xff", 24)},
+             {QStringLiteral("deep.json"), QByteArray(50000, '[') + QByteArray(50000, ']')}}) {
+        const QString path = write(name, bytes);
+        QVERIFY(!w.openResults(path));
+        QVERIFY2(w.lastError().contains(path), qPrintable(w.lastError()));
+        expectDialog(name, w.lastError());
+        QCOMPARE(w.loadedModel()->path, kept);
+    }
+    // A WAV that is no audio, in the Visualiser and in the Live tab.
+    const QString bad_wav = write(QStringLiteral("bad.wav"), QByteArray("RIFF\x10\0\0\0WAVEfmt nothing here", 28));
+    QVERIFY(!w.visualiserView()->useWav(bad_wav));
+    QVERIFY(w.visualiserView()->explanation()); // the scene stays
+    expectDialog(QStringLiteral("visualiser wav"), w.visualiserView()->error());
+    QVERIFY(!w.liveView()->playWav(bad_wav, false));
+    QTRY_VERIFY(!w.liveView()->lastError().isEmpty());
+    expectDialog(QStringLiteral("live wav"), w.liveView()->lastError());
+    // The app still works.
+    QCOMPARE(w.loadedModel()->path, kept);
+    QVERIFY(w.modelView()->showsModel());
+    QVERIFY(w.openModel(model_path_));
 }
 
 QTEST_MAIN(TestGui)

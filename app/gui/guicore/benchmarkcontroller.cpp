@@ -80,8 +80,9 @@ bool BenchmarkController::start(const BenchmarkRequest& request)
     report_path_.clear();
     worker_->resetCancel(); // before queueing, so that a stop right after start() is not lost
     setRunning(true);
-    results_->setEngines(request.engines);
+    results_->setEngines(request.engines, request.device.startsWith(QLatin1String("fpga-sim:")));
     layers_->clear();
+    series_device_ = request.device;
     replaceSeries(request.engines);
     Q_EMIT runStarted(request.engines);
     Q_EMIT progressed(0.0);
@@ -132,6 +133,7 @@ void BenchmarkController::clear()
     report_path_.clear();
     results_->clear();
     layers_->clear();
+    series_device_.clear();
     replaceSeries({});
     Q_EMIT progressed(0.0);
     Q_EMIT resultsChanged();
@@ -164,8 +166,8 @@ void BenchmarkController::onFinished(const gui::BenchmarkOutcome& outcome)
     context_ = outcome.context;
     cancelled_ = cancelled_ || outcome.cancelled;
     if (!outcome.results.empty()) {
-        results_->setResults(outcome.results, cancelled_);
-        layers_->setResults(outcome.results);
+        results_->setResults(outcome.results, cancelled_, context_);
+        layers_->setResults(outcome.results, context_);
         if (layers_->engine().isEmpty() || results_->rowOf(layers_->engine()) < 0)
             layers_->setEngine(defaultLayerEngine(outcome.results));
     }
@@ -247,12 +249,13 @@ bool BenchmarkController::showRun(int row)
     QStringList engines;
     for (const EngineSeries& s : run->series)
         engines << s.engine;
+    series_device_ = engines.isEmpty() ? QString() : run->device();
     replaceSeries(engines);
     for (int i = 0; i < run->series.size(); ++i)
         for (const QPointF& p : run->series[i].points)
             series_[i]->appendPoint(p.x(), p.y());
-    results_->setResults(run->results, run->partial);
-    layers_->setResults(run->results);
+    results_->setResults(run->results, run->partial, context_);
+    layers_->setResults(run->results, context_);
     if (!run->results.empty() && results_->rowOf(layers_->engine()) < 0)
         layers_->setEngine(defaultLayerEngine(run->results));
     Q_EMIT progressed(fraction_);

@@ -38,6 +38,9 @@ public:
     FpgaPlanModel* planModel() const { return plan_; }
     // One series per engine of the current run, in the request's order.
     const QList<ThroughputSeriesModel*>& seriesModels() const { return series_; }
+    // The device the shown series were measured on ("" when none): on fpga-sim they are the
+    // C-simulated kernels' speed, not the FPGA's.
+    const QString& seriesDevice() const { return series_device_; }
     ThroughputSeriesModel* seriesModel(const QString& engine) const;
 
     const BenchmarkRequest& request() const { return request_; }
@@ -103,6 +106,7 @@ private:
     int shown_run_ = -1;
     QString report_path_;
     QList<ThroughputSeriesModel*> series_;
+    QString series_device_;
     struct PlotMark {
         qint64 items = 0;
         double engine_seconds = 0;

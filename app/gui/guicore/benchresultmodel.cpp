@@ -10,9 +10,10 @@ BenchResultModel::BenchResultModel(QObject* parent)
 {
 }
 
-void BenchResultModel::setEngines(const QStringList& engines)
+void BenchResultModel::setEngines(const QStringList& engines, bool live_csim)
 {
     beginResetModel();
+    live_csim_ = live_csim;
     rows_.clear();
     results_.clear();
     for (const QString& e : engines) {
@@ -38,10 +39,11 @@ void BenchResultModel::updateProgress(const ss::BenchProgress& p)
     emit dataChanged(index(0, SpeedupColumn), index(int(rows_.size()) - 1, SpeedupColumn));
 }
 
-void BenchResultModel::setResults(const std::vector<ss::BenchResult>& results, bool cancelled)
+void BenchResultModel::setResults(const std::vector<ss::BenchResult>& results, bool cancelled, const ss::BenchContext& context)
 {
     beginResetModel();
     results_ = results;
+    context_ = context;
     rows_.clear();
     for (size_t i = 0; i < results_.size(); ++i) {
         const ss::BenchResult& b = results_[i];
@@ -99,6 +101,8 @@ double BenchResultModel::speedupVsDense(int row) const
         const double dense = d >= 0 ? results_[size_t(rows_[d].result)].items_per_second : 0.0;
         return dense > 0 && b->items_per_second > 0 ? b->items_per_second / dense : 0.0;
     }
+    if (live_csim_)
+        return 0; // C-simulation speeds say nothing about the FPGA's speed-up
     const int d = rowOf(QStringLiteral("dense"));
     const double dense = itemsPerSecond(d), mine = itemsPerSecond(row);
     return dense > 0 && mine > 0 ? mine / dense : 0.0;
@@ -134,8 +138,8 @@ QString BenchResultModel::columnDescription(int column)
     case LatencyP99Column: return tr("99th percentile of the time of one engine call, in milliseconds.");
     case MacsExecutedColumn: return tr("Multiply-accumulates the engine's kernels performed per item (zeros included for dense).");
     case MacsBoundColumn:
-        return tr("The bound: a × w of the dense MACs summed over the layers, with a measured — the least work any "
-                  "engine can do.");
+        return tr("The bound: a × w of the dense MACs summed over the layers, with a the model's (k/n of the k-WTA feeding "
+                  "each layer, as the Model tab shows) — the same on every device.");
     case BoundSpeedupColumn: return tr("Dense MACs over bound MACs: the speed-up an engine working at the bound would get.");
     case PercentOfBoundColumn: return percentOfBoundDefinition() + tr("\n(Needs dense in the run.)");
     case EnergyColumn:
@@ -191,6 +195,8 @@ QVariant BenchResultModel::rawValue(int row, int column) const
     const ss::BenchResult* b = finalResult(r);
     switch (column) {
     case ItemsPerSecondColumn: {
+        if (!b && live_csim_)
+            return {}; // a C-simulation speed is not a throughput figure (see display())
         const double v = b ? b->items_per_second : r.live_ips;
         return v > 0 ? QVariant(v) : QVariant();
     }
@@ -207,13 +213,19 @@ QVariant BenchResultModel::rawValue(int row, int column) const
     case LatencyP50Column: return b->latency_p50_ms;
     case LatencyP99Column: return b->latency_p99_ms;
     case MacsExecutedColumn: return b->layers.empty() ? QVariant() : QVariant(b->macs_executed);
-    case MacsBoundColumn: return b->layers.empty() ? QVariant() : QVariant(b->macs_bound);
-    case BoundSpeedupColumn: return b->macs_bound > 0 ? QVariant(b->macs_dense / b->macs_bound) : QVariant();
+    case MacsBoundColumn: {
+        const double bound = modelBoundSpeedup(context_, *b);
+        return b->layers.empty() || !(bound > 0) ? QVariant() : QVariant(b->macs_dense / bound);
+    }
+    case BoundSpeedupColumn: {
+        const double bound = modelBoundSpeedup(context_, *b);
+        return bound > 0 ? QVariant(bound) : QVariant();
+    }
     case PercentOfBoundColumn: {
-        const double achieved = speedupVsDense(row);
-        if (!(achieved > 0) || b->macs_bound <= 0)
+        const double achieved = speedupVsDense(row), bound = modelBoundSpeedup(context_, *b);
+        if (!(achieved > 0) || !(bound > 0))
             return {};
-        return achieved / (b->macs_dense / b->macs_bound);
+        return achieved / bound;
     }
     case EnergyColumn: return b->energy_j_per_item > 0 ? QVariant(b->energy_j_per_item) : QVariant();
     default: return {};
@@ -232,6 +244,8 @@ QString BenchResultModel::display(int row, int column) const
     case DeviceColumn: return b ? qs(b->device) : QString();
     default: break;
     }
+    if (!b && live_csim_ && column == ItemsPerSecondColumn)
+        return r.live_ips > 0 ? tr("%1 C-sim").arg(QString::number(r.live_ips, 'f', 1)) : QString();
     const QVariant v = rawValue(row, column);
     // fpga-sim: a network that does not fit the part has no modelled throughput or energy.
     if (b && timeModelled(*b) && !(b->items_per_second > 0) && (column == ItemsPerSecondColumn || column == EnergyColumn))
@@ -270,6 +284,9 @@ QString BenchResultModel::toolTip(const Row& r, int column) const
         return tr("Modelled by %1, not measured: the run executed the C-simulated kernels, whose wall time says nothing "
                   "about the FPGA.").arg(qs(b->energy_meter)) +
                QLatin1Char('\n') + columnDescription(column);
+    if (!b && live_csim_ && (column == ItemsPerSecondColumn || column == SpeedupColumn))
+        return tr("C-simulation, measured: the speed of the simulated FPGA kernels running on this CPU (tens of items/s), "
+                  "not the FPGA's throughput. The modelled throughput and speed-up replace it when the run ends.");
     if (column == SpeedupColumn && !b && r.state != Waiting)
         return tr("Live: this engine's average throughput so far over dense's.");
     return columnDescription(column);

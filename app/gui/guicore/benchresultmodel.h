@@ -49,13 +49,17 @@ public:
 
     explicit BenchResultModel(QObject* parent = nullptr);
 
-    // A new run: one waiting row per engine.
-    void setEngines(const QStringList& engines);
+    // A new run: one waiting row per engine. live_csim: the run is on fpga-sim, where the live rate
+    // is the C-simulated kernels' speed on this CPU, not the FPGA's: it is shown as such in the table
+    // and not as a throughput figure (no bar, no speed-up) until the modelled figures arrive.
+    void setEngines(const QStringList& engines, bool live_csim = false);
+    bool liveIsCsim() const { return live_csim_ && !hasFinalResults(); }
     // Live figures from the runner (called in the GUI thread).
     void updateProgress(const ss::BenchProgress& progress);
     // The final records (rows are replaced by the records, in their order). cancelled marks rows
     // whose run was stopped.
-    void setResults(const std::vector<ss::BenchResult>& results, bool cancelled = false);
+    // context: the run's (its model layers define the bound: format.h, modelBoundSpeedup).
+    void setResults(const std::vector<ss::BenchResult>& results, bool cancelled = false, const ss::BenchContext& context = {});
     void clear();
 
     const std::vector<ss::BenchResult>& results() const { return results_; }
@@ -90,7 +94,9 @@ private:
     QString toolTip(const Row& r, int column) const;
 
     QList<Row> rows_;
+    bool live_csim_ = false;
     std::vector<ss::BenchResult> results_;
+    ss::BenchContext context_;
 };
 
 } // namespace gui

@@ -1,5 +1,7 @@
 #include "guicore/format.h"
 
+#include "bench/runner.h"
+
 #include <QCoreApplication>
 
 #include <cmath>
@@ -53,13 +55,50 @@ QString percentOfBoundDefinition()
     return QCoreApplication::translate(
         "Format",
         "× dense: the engine's measured throughput over dense's, run side by side (a time ratio).\n"
-        "Bound: dense MACs over the bound's MACs, where the bound is a·w of dense per layer and a is the input density "
-        "measured in the run (a MAC ratio): the speed-up of an engine doing only the bound's work at dense's time per MAC. "
-        "Each engine measures a on the activations it computes: on fpga-sim those are int8, where small values round to "
-        "zero, so a is lower and the bound higher than on the CPU for the same model.\n"
+        "Bound: dense MACs over the bound's MACs, where the bound is a·w of dense per layer (a MAC ratio): the speed-up of "
+        "an engine doing only the bound's work at dense's time per MAC. a is the model's activation density (k/n of the "
+        "k-WTA feeding the layer, 1 for the spectrogram), as in the Model tab, so the bound of a model is the same on "
+        "every device and for every engine. (The engines measure a too; the per-layer table shows it. On the CPU it equals "
+        "the model's; on fpga-sim the int8 spectrogram rounds small values to zero, which lowers cnn1's measured a — a "
+        "quantisation artefact, not activation sparsity, so it does not move the bound.)\n"
         "% of bound = × dense ÷ bound. It can exceed 100%: the bound counts MACs only, while dense's time also holds work "
         "a sparse engine skips or does faster (loading zero weights, im2col copies, its own per-layer overheads). Above "
         "100% says dense spends more than its MACs, not that an engine did less than the least work.");
+}
+
+namespace {
+std::string firstLayer(const std::string& fused) { return fused.substr(0, fused.find('+')); }
+} // namespace
+
+std::optional<double> modelInputDensity(const ss::BenchContext& context, const std::string& layer)
+{
+    const std::string name = firstLayer(layer);
+    for (const ss::ModelLayerInfo& l : context.model_layers)
+        if (l.name == name && l.macs_dense > 0)
+            return l.input_density;
+    return std::nullopt;
+}
+
+std::optional<double> modelBoundMacs(const ss::BenchContext& context, const ss::LayerResult& layer)
+{
+    if (!layer.stats.weighted)
+        return std::nullopt;
+    const auto a = modelInputDensity(context, layer.stats.layer);
+    if (!a)
+        return std::nullopt;
+    return layer.stats.macs_dense * layer.stats.weight_density * *a;
+}
+
+double modelBoundSpeedup(const ss::BenchContext& context, const ss::BenchResult& result)
+{
+    double dense = 0, bound = 0;
+    for (const ss::ModelLayerInfo& l : context.model_layers) {
+        dense += l.macs_dense;
+        bound += l.macs_bound;
+    }
+    if (dense > 0 && bound > 0)
+        return dense / bound;
+    return result.macs_bound > 0 ? result.macs_dense / result.macs_bound : 0.0;
 }
 
 } // namespace gui

@@ -3,7 +3,14 @@
 
 #include <QString>
 
+#include <optional>
 #include <string>
+
+namespace ss {
+struct BenchContext;
+struct BenchResult;
+struct LayerResult;
+} // namespace ss
 
 namespace gui {
 
@@ -24,5 +31,18 @@ QString percent(double fraction);
 
 // What "bound" and "% of bound" mean, said once for every table, chart and tooltip (issue 16, point 5).
 QString percentOfBoundDefinition();
+
+// The bound, one definition on every device (issue 16, point 5): per layer a·w of its dense MACs with
+// a the MODEL's activation density — k/n of the k-WTA feeding the layer, 1 for the spectrogram — as
+// the Model tab and `sparsescope-cli info` show it (the report's context records it per layer). The
+// engines' measured a agrees on the CPU; on fpga-sim the int8 spectrogram has zeros that made cnn1's
+// measured a 0.75 and the network's bound 22× instead of 17.6×: a quantisation artefact, not sparsity.
+// The model's a of a result's layer (fused names "cnn1+cnn1_batchnorm" go by their first layer).
+std::optional<double> modelInputDensity(const ss::BenchContext& context, const std::string& layer);
+// The bound's MACs per item of a layer; nullopt for a layer without weights or without a model a.
+std::optional<double> modelBoundMacs(const ss::BenchContext& context, const ss::LayerResult& layer);
+// The network's bound speed-up, dense MACs over the bound's (0 when the context has no model layers:
+// a report written before they were recorded; then the engine's measured a stands in).
+double modelBoundSpeedup(const ss::BenchContext& context, const ss::BenchResult& result);
 
 } // namespace gui

@@ -12,10 +12,11 @@ LayerBenchModel::LayerBenchModel(QObject* parent)
 {
 }
 
-void LayerBenchModel::setResults(const std::vector<ss::BenchResult>& results)
+void LayerBenchModel::setResults(const std::vector<ss::BenchResult>& results, const ss::BenchContext& context)
 {
     beginResetModel();
     results_ = results;
+    context_ = context;
     endResetModel();
 }
 
@@ -66,11 +67,14 @@ QString LayerBenchModel::columnDescription(int column)
     switch (column) {
     case LayerColumn: return tr("The step the engine ran: a layer, or a conv/linear with its batch norm folded in.");
     case KernelColumn: return tr("The kernel that ran the step (op, variant, ISA); the tooltip says why.");
-    case InputDensityColumn: return tr("a: the fraction of non-zero activations entering the step, measured over the run.");
+    case InputDensityColumn:
+        return tr("a: the fraction of non-zero activations entering the step, measured by this engine over the run. The bound "
+                  "uses the model's a (the same on every device); on fpga-sim the int8 spectrogram makes cnn1's measured a lower.");
     case DenseMacsColumn: return tr("Multiply-accumulates per item when every weight meets every input.");
     case ExecutedMacsColumn: return tr("Multiply-accumulates the kernels actually performed per item.");
     case BoundMacsColumn:
-        return tr("The bound: a × w × dense MACs with a measured — the least work any engine can do for the step.");
+        return tr("The bound: a × w × dense MACs with a the model's (k/n of the k-WTA feeding the layer, as the Model tab "
+                  "shows) — the same on every device. The a column is the density this engine measured.");
     case ExecutedPercentColumn: return tr("MACs executed as a share of the dense MACs.");
     case BoundSpeedupColumn: return tr("1/(a·w): the speed-up over dense of an engine doing exactly the bound's work.");
     case AchievedSpeedupColumn:
@@ -115,11 +119,11 @@ QVariant LayerBenchModel::rawValue(int row, int column) const
         std::optional<double> achieved;
         if (dense && dense->items_per_second > 0 && r->items_per_second > 0)
             achieved = r->items_per_second / dense->items_per_second;
-        const double bound = r->macs_bound > 0 ? r->macs_dense / r->macs_bound : 0.0;
+        const double bound = modelBoundSpeedup(context_, *r);
         switch (column) {
         case DenseMacsColumn: return r->macs_dense;
         case ExecutedMacsColumn: return r->macs_executed;
-        case BoundMacsColumn: return r->macs_bound;
+        case BoundMacsColumn: return bound > 0 ? QVariant(r->macs_dense / bound) : QVariant();
         case ExecutedPercentColumn: return r->macs_dense > 0 ? QVariant(r->macs_executed / r->macs_dense) : QVariant();
         case BoundSpeedupColumn: return bound > 0 ? QVariant(bound) : QVariant();
         case AchievedSpeedupColumn: return achieved ? QVariant(*achieved) : QVariant();
@@ -129,13 +133,18 @@ QVariant LayerBenchModel::rawValue(int row, int column) const
         }
     }
     const ss::LayerResult& l = r->layers[size_t(row)];
-    const auto bound = ss::boundSpeedup(l);
+    // The model's a where the context records it (the same on every device), else the measured one.
+    const std::optional<double> model_bound_macs = modelBoundMacs(context_, l);
+    const double bound_macs = model_bound_macs ? *model_bound_macs : l.macs_bound_per_item;
+    const std::optional<double> bound =
+        model_bound_macs ? (*model_bound_macs > 0 ? std::optional<double>(l.stats.macs_dense / *model_bound_macs) : std::nullopt)
+                         : ss::boundSpeedup(l);
     const auto achieved = ss::layerSpeedupVs(dense, l);
     switch (column) {
     case InputDensityColumn: return l.input_density;
     case DenseMacsColumn: return l.stats.weighted ? QVariant(l.stats.macs_dense) : QVariant();
     case ExecutedMacsColumn: return l.stats.weighted ? QVariant(l.macs_executed_per_item) : QVariant();
-    case BoundMacsColumn: return l.stats.weighted ? QVariant(l.macs_bound_per_item) : QVariant();
+    case BoundMacsColumn: return l.stats.weighted ? QVariant(bound_macs) : QVariant();
     case ExecutedPercentColumn:
         return l.stats.weighted && l.stats.macs_dense > 0 ? QVariant(l.macs_executed_per_item / l.stats.macs_dense) : QVariant();
     case BoundSpeedupColumn: return bound ? QVariant(*bound) : QVariant();

@@ -35,7 +35,8 @@ public:
 
     explicit LayerBenchModel(QObject* parent = nullptr);
 
-    void setResults(const std::vector<ss::BenchResult>& results);
+    // context: the run's; its model layers give the bound's a (format.h, modelBoundMacs).
+    void setResults(const std::vector<ss::BenchResult>& results, const ss::BenchContext& context = {});
     void setEngine(const QString& engine); // which engine's layers to show
     void clear();
     const QString& engine() const { return engine_; }
@@ -55,6 +56,7 @@ private:
     QString display(int row, int column) const;
 
     std::vector<ss::BenchResult> results_;
+    ss::BenchContext context_;
     QString engine_;
 };
 

@@ -213,7 +213,9 @@ QVariant RunCompareModel::rawValue(const Row& row, int column) const
     case ItemsPerSecondColumn: return b.items_per_second > 0 ? QVariant(b.items_per_second) : QVariant();
     case SpeedupColumn: return speedup ? QVariant(*speedup) : QVariant();
     case PercentOfBoundColumn:
-        return speedup && b.macs_bound > 0 && b.macs_dense > 0 ? QVariant(*speedup / (b.macs_dense / b.macs_bound)) : QVariant();
+        if (const double bound = modelBoundSpeedup(run.context, b); speedup && bound > 0)
+            return *speedup / bound;
+        return {};
     case EnergyColumn: return b.energy_j_per_item > 0 ? QVariant(b.energy_j_per_item) : QVariant();
     default: return {};
     }

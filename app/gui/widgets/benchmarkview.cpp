@@ -246,7 +246,7 @@ BenchmarkView::BenchmarkView(BenchmarkController* controller, QWidget* parent)
     layer_table_->setModel(controller_->layerModel());
     lg->addWidget(layer_table_);
     tables_->addTab(layers_page, tr("Per layer"));
-    tables_->setTabToolTip(1, tr("One engine's layers: MACs executed, the bound a·w (a measured) and the achieved fraction of the bound."));
+    tables_->setTabToolTip(1, tr("One engine's layers: a measured, MACs executed, the bound a·w (the model's a) and the achieved fraction of the bound."));
     // FPGA resources (fpga devices only): chart and table of the same plan model.
     auto* rh = new QHBoxLayout(resources_page_);
     rh->setContentsMargins(4, 4, 4, 4);
@@ -276,6 +276,7 @@ BenchmarkView::BenchmarkView(BenchmarkController* controller, QWidget* parent)
                               "the run shown, partial runs marked partial."));
     compare_table_->setModel(controller_->compareModel());
     compare_table_->setToolTip(tr("The chosen runs side by side: one row per run and engine."));
+    compare_table_->resizeColumnsToContents(); // the headers' widths: no sideways scrolling before a comparison
     runs_split->addWidget(run_table_);
     auto* compare_box = new QWidget(runs_page_);
     auto* cbl = new QVBoxLayout(compare_box);
@@ -407,9 +408,8 @@ void BenchmarkView::onDeviceChanged()
     const int tab = tables_->indexOf(resources_page_);
     tables_->setTabVisible(tab, fpga);
     tables_->setTabVisible(tables_->indexOf(intervals_->parentWidget()->parentWidget()), fpga); // the scroll area
-    line_->chart()->setTitle(fpga && d.startsWith(QLatin1String("fpga-sim:"))
-                                 ? tr("Throughput over time (C-simulation speed; final figures are modelled)")
-                                 : tr("Throughput over time"));
+    if (controller_->seriesModels().isEmpty()) // else the title follows the lines shown
+        line_->setCsim(d.startsWith(QLatin1String("fpga-sim:")));
     updatePlan();
     updateEnabled();
 }
@@ -508,6 +508,8 @@ void BenchmarkView::rebindSeries()
     // The engines share the wall clock in slices: the measured phase lasts about engines × seconds.
     const double expected = controller_->isRunning() ? r.seconds * std::max<qsizetype>(1, r.engines.size()) : 0.0;
     updateLineEmptyText();
+    line_->setCsim(controller_->seriesModels().isEmpty() ? device().startsWith(QLatin1String("fpga-sim:"))
+                                                         : controller_->seriesDevice().startsWith(QLatin1String("fpga-sim:")));
     line_->setSeriesModels(controller_->seriesModels(), expected);
 }
 
@@ -521,6 +523,7 @@ void BenchmarkView::updateLineEmptyText()
 
 void BenchmarkView::onRunStarted()
 {
+    banner_->hide(); // it named the run shown before; the new run's figures are live until it ends
     layer_engine_->clear();
     progress_->setValue(0);
     updateSpeedup();
@@ -655,6 +658,10 @@ void BenchmarkView::updateSpeedup()
         parts << part;
     }
     const bool final = m->hasFinalResults();
+    if (m->liveIsCsim()) {
+        speedup_->setText(tr("Speed-up vs dense: modelled, when the run ends (the C-simulation's speed is not the FPGA's)."));
+        return;
+    }
     const bool stopped = m->index(0, 0).data(BenchResultModel::StateRole).toInt() == BenchResultModel::Cancelled;
     const bool modelled = final && !m->results().empty() && BenchResultModel::timeModelled(m->results().front());
     speedup_->setText((!final ? tr("Speed-up vs dense (live): ")

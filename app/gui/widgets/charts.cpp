@@ -191,6 +191,24 @@ ThroughputChartView::ThroughputChartView(QWidget* parent)
     setEmptyMessage(no_data_);
 }
 
+void ThroughputChartView::setCsim(bool on)
+{
+    csim_ = on;
+    chart()->setTitle(on ? tr("C-sim speed, measured (not the FPGA's)") : tr("Throughput over time"));
+    y_->setTitleText(on ? tr("C-sim items/s") : tr("items/s")); // the title says measured, not the FPGA's
+    log_y_->setTitleText(on ? tr("C-sim items/s (log)") : tr("items/s (log)"));
+    for (QLineSeries* s : lineSeries()) {
+        const QString engine = s->name().section(QLatin1Char(' '), 0, 0);
+        s->setName(on ? tr("%1 (C-sim)").arg(engine) : engine);
+    }
+    setToolTip(on ? tr("How fast the C-simulated FPGA kernels run on this CPU (tens of items/s). This is a measurement of the "
+                       "simulation, not of an FPGA: the throughput bars beside it are the FPGA model's figures (thousands of items/s).")
+                  : tr("Each engine's throughput (items per second of engine time) as the run goes on. Engines run "
+                       "interleaved in short slices, so machine noise hits them alike."));
+}
+
+QString ThroughputChartView::yAxisTitle() const { return log_ ? log_y_->titleText() : y_->titleText(); }
+
 void ThroughputChartView::setNoDataText(const QString& text)
 {
     no_data_ = text;
@@ -239,7 +257,7 @@ void ThroughputChartView::setSeriesModels(const QList<ThroughputSeriesModel*>& m
     expected_seconds_ = std::max(0.0, expected_seconds);
     for (ThroughputSeriesModel* m : models) {
         auto* s = new QLineSeries;
-        s->setName(m->engine());
+        s->setName(csim_ ? tr("%1 (C-sim)").arg(m->engine()) : m->engine());
         QPen pen(engineColor(m->engine()));
         pen.setWidthF(2.0);
         s->setPen(pen);
@@ -399,9 +417,14 @@ void EngineBarChartView::rebuild()
         sets_.append(set);
         series_->append(set);
     }
-    setEmptyMessage(n > 0 ? QString()
-                          : metric_ == Metric::Throughput ? tr("Each engine's throughput appears here during a run.")
-                                                          : tr("Energy per inference appears here when a run ends."));
+    // fpga-sim: the bars are the FPGA model's figures; the C-simulation's speed (measured, tens of
+    // items/s) is never drawn in the same unit beside them.
+    const bool csim_live = metric_ == Metric::Throughput && model_ && model_->liveIsCsim();
+    setEmptyMessage(csim_live ? tr("Modelled throughput (fpga-sim) appears here when the run ends. Until then the line chart shows "
+                                   "the C-simulation's speed, measured on this CPU: not the FPGA's.")
+                    : n > 0                          ? QString()
+                    : metric_ == Metric::Throughput ? tr("Each engine's throughput appears here during a run.")
+                                                    : tr("Energy per inference appears here when a run ends."));
     if (n > 0) { // legend keys: solid = measured, hatched = estimated or modelled
         const QColor key(0x70, 0x70, 0x70);
         key_measured_ = new QBarSet(tr("measured"));

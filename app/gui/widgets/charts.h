@@ -65,6 +65,11 @@ public:
     void setLogScale(bool on);
     bool logScale() const { return log_; }
     QValueAxis* xAxis() const { return x_; }
+    // The lines are the C-simulated FPGA kernels' speed on this CPU (fpga-sim): measured, but not
+    // the FPGA's throughput. Title, axis and line names say so; the modelled figures are in the bars.
+    void setCsim(bool on);
+    bool isCsim() const { return csim_; }
+    QString yAxisTitle() const;
 
 private:
     void updateAxes();
@@ -74,6 +79,7 @@ private:
     QValueAxis* y_;
     QLogValueAxis* log_y_;
     bool log_ = false;
+    bool csim_ = false;
     QString no_data_;
     QList<QPointer<ThroughputSeriesModel>> models_;
     double expected_seconds_ = 1;

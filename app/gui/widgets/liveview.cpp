@@ -480,6 +480,7 @@ void LiveView::showError(const QString& sentence)
 {
     error_ = sentence;
     status_->setText(QStringLiteral("<span style='color:#b00020'>%1</span>").arg(sentence.toHtmlEscaped()));
+    Q_EMIT errorShown(sentence);
 }
 
 void LiveView::onRunningChanged(bool running)

@@ -92,6 +92,11 @@ public:
     void saveSettings(QSettings& s) const;
     void restoreSettings(const QSettings& s);
 
+Q_SIGNALS:
+    // A refusal the user should not miss (a WAV that cannot be read, no model, …): the main window
+    // shows it in a dialog as well.
+    void errorShown(const QString& sentence);
+
 private:
     void onWindow(const LiveUpdate& u);
     void onDetection(const LiveDetection& d);

@@ -105,6 +105,9 @@ MainWindow::MainWindow(Options options, QWidget* parent)
                                  5000);
     });
     connect(bench_view_, &BenchmarkView::canStartChanged, this, &MainWindow::updateActions);
+    // Inputs refused in the Live and Visualiser tabs get the same dialog as a refused model.
+    connect(live_view_, &LiveView::errorShown, this, [this](const QString& sentence) { showError(tr("Live"), sentence); });
+    connect(vis_view_, &VisualiserView::inputRefused, this, [this](const QString& sentence) { showError(tr("Visualiser"), sentence); });
     // The Model tab's double-click jumps to the Visualiser on that layer.
     connect(model_view_, &ModelView::layerActivated, this, [this](const QString& name) { showLayerInVisualiser(name); });
 
@@ -465,7 +468,7 @@ bool MainWindow::showLayerInVisualiser(const QString& name)
     for (size_t i = 0; i < loaded_->model->layers.size(); ++i)
         if (qs(loaded_->model->layers[i].name) == name)
             index = int(i);
-    const QString offered = vis_view_->layerNames().filter(QRegularExpression(QStringLiteral("^%1 \\(P = ").arg(QRegularExpression::escape(name)))).value(0);
+    const QString offered = vis_view_->layerNames().filter(QRegularExpression(QStringLiteral("^%1 \\(").arg(QRegularExpression::escape(name)))).value(0);
     if (index < 0 || offered.isEmpty() || !vis_view_->setLayer(index)) {
         statusBar()->showMessage(tr("%1 has no complementary groups (P > 1) to show in the Visualiser; cnn and linear layers with "
                                     "P > 1 have.").arg(name),
@@ -569,10 +572,10 @@ QString MainWindow::glossaryText()
               "<tr><td><b>k</b></td><td>k-winners-take-all: the k largest activations of a layer pass, the rest become "
               "zero.</td></tr>"
               "<tr><td><b>a</b></td><td>Activation density: the share of non-zero inputs entering a layer (k/N after a "
-              "k-WTA; 1 for the spectrogram). Measured by each engine on its own activations.</td></tr>"
-              "<tr><td><b>bound</b></td><td>The least work: a·w of the dense MACs per layer. 'Bound ×' is dense MACs over "
-              "bound MACs; '% of bound' is the measured speed-up over dense divided by it (above 100%: dense spends more "
-              "time than its MACs).</td></tr>"
+              "k-WTA; 1 for the spectrogram). The engines also measure it on their own activations (per-layer table).</td></tr>"
+              "<tr><td><b>bound</b></td><td>The least work: a·w of the dense MACs per layer, with the model's a (k/N), so a "
+              "model's bound is the same on every device. 'Bound ×' is dense MACs over bound MACs; '% of bound' is the "
+              "measured speed-up over dense divided by it (above 100%: dense spends more time than its MACs).</td></tr>"
               "<tr><td><b>sparse-dense</b></td><td>Sparse weights, dense input: every input meets the combined kernel; w "
               "of dense's MACs.</td></tr>"
               "<tr><td><b>sparse-sparse</b></td><td>Sparse weights and sparse input: only the k winners (Select) meet "

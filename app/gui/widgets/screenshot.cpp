@@ -58,6 +58,13 @@ QString renderScreenshot(MainWindow& window, const ScreenshotOptions& o)
             return vis->error();
         if (!o.input.isEmpty() && !vis->useWav(o.input))
             return vis->error();
+        if (!o.layer.isEmpty()) {
+            if (!window.showLayerInVisualiser(o.layer))
+                return QCoreApplication::translate("Screenshot", "The visualiser cannot show the layer '%1' (it offers: %2).")
+                    .arg(o.layer, vis->layerNames().join(QStringLiteral(", ")));
+            if (vis->explanation() && vis->explanation()->input_sparse)
+                vis->setSparseSparse(true);
+        }
         static const QList<QPair<QString, VisPhase>> names = {
             {QStringLiteral("kernels"), VisPhase::Kernels}, {QStringLiteral("combine"), VisPhase::Combine},
             {QStringLiteral("select"), VisPhase::Select},   {QStringLiteral("multiply"), VisPhase::Multiply},

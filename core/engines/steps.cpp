@@ -76,7 +76,7 @@ public:
         return true;
     }
 
-    void run(const float* x, float* y, int items, ThreadPool& pool, StepCounters& c) override
+    void run(const float* x, float* y, int items, StepPool& pool, StepCounters& c) override
     {
         const ActShape& co = pool_k ? conv : out;
         const int rows = pool_k ? out.h : co.h;  // work units per item: pooled rows, or conv rows
@@ -133,7 +133,7 @@ public:
     int gpad = 0;
     int64_t macs_per_item = 0;
 
-    void run(const float* x, float* y, int items, ThreadPool& pool, StepCounters& c) override
+    void run(const float* x, float* y, int items, StepPool& pool, StepCounters& c) override
     {
         int64_t nz = 0;
         for (int it = 0; it < items; ++it)
@@ -160,7 +160,7 @@ public:
     std::vector<float> w, bias;
     Scratch scratch;
 
-    void run(const float* x, float* y, int items, ThreadPool& pool, StepCounters& c) override
+    void run(const float* x, float* y, int items, StepPool& pool, StepCounters& c) override
     {
         int64_t nz = 0;
         for (int it = 0; it < items; ++it)
@@ -242,7 +242,7 @@ public:
         }
     }
 
-    void run(const float* x, float* y, int items, ThreadPool& pool, StepCounters& c) override
+    void run(const float* x, float* y, int items, StepPool& pool, StepCounters& c) override
     {
         pool.parallelFor(items, [&](int b, int e, int worker) {
             for (int it = b; it < e; ++it)
@@ -308,7 +308,7 @@ public:
         c.nonzeros += nz;
     }
 
-    void run(const float* x, float* y, int items, ThreadPool& pool, StepCounters& c) override
+    void run(const float* x, float* y, int items, StepPool& pool, StepCounters& c) override
     {
         pool.parallelFor(items, [&](int b, int e, int worker) {
             for (int it = b; it < e; ++it)

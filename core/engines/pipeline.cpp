@@ -71,6 +71,7 @@ public:
             shift_[size_t(j)] = float(b - L.running_mean.data[size_t(c)] * inv * g);
         }
     }
+    bool inPlace() const override { return true; }
     void run(const float* x, float* y, int items, StepPool&, StepCounters&) override
     {
         const int C = in.c;
@@ -91,6 +92,7 @@ public:
         in = out = s;
         info = baseInfo(L.name, "relu", s);
     }
+    bool inPlace() const override { return true; }
     void run(const float* x, float* y, int items, StepPool&, StepCounters&) override
     {
         const int64_t n = items * in.size();
@@ -162,10 +164,12 @@ public:
         if (!boosted)
             boost_.clear();
     }
+    bool inPlace() const override { return true; }
     void run(const float* x, float* y, int items, StepPool& pool, StepCounters&) override
     {
         const int64_t n = in.size();
-        std::memcpy(y, x, sizeof(float) * size_t(items * n));
+        if (y != x)
+            std::memcpy(y, x, sizeof(float) * size_t(items * n));
         const float* boost = boost_.empty() ? nullptr : boost_.data();
         if (local_) {
             const int C = in.c, HW = in.h * in.w;
@@ -428,10 +432,12 @@ Status PipelineEngine::infer(const float* input, int batch, float* logits)
             toChannelsLast(input + size_t(first + it) * input_.size(), a + size_t(it) * input_.size());
         for (size_t s = 0; s < steps_.size(); ++s) {
             const auto t0 = std::chrono::steady_clock::now();
-            steps_[s]->run(a, b, items, pool, *counters_[s]);
+            const bool in_place = steps_[s]->inPlace();
+            steps_[s]->run(a, in_place ? a : b, items, pool, *counters_[s]);
             seconds_[s] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             items_[s] += items;
-            std::swap(a, b);
+            if (!in_place)
+                std::swap(a, b);
         }
         float* out = logits + size_t(first) * out_size_;
         for (int it = 0; it < items; ++it)
@@ -466,9 +472,11 @@ Status PipelineEngine::inferDepthFirst(const float* input, int batch, float* log
             toChannelsLast(input + size_t(item) * input_.size(), a);
             for (size_t s = 0; s < steps_.size(); ++s) {
                 const auto t0 = std::chrono::steady_clock::now();
-                steps_[s]->run(a, b, 1, inline_pool, *counters_[s]);
+                const bool in_place = steps_[s]->inPlace();
+                steps_[s]->run(a, in_place ? a : b, 1, inline_pool, *counters_[s]);
                 secs[s] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                std::swap(a, b);
+                if (!in_place)
+                    std::swap(a, b);
             }
             float* out = logits + size_t(item) * out_size_;
             for (int j = 0; j < out_size_; ++j)

@@ -76,6 +76,9 @@ public:
     // Takes over the max-pool L that follows (out becomes its output) when the step can pool its
     // own output while it is still in cache; false leaves the pool to its own step.
     virtual bool fuseMaxPool(const Layer& L) { (void)L; return false; }
+    // True when run(x, x, ...) is valid (elementwise steps, k-WTA): the pipeline then runs the step
+    // in place and skips a copy of the whole map.
+    virtual bool inPlace() const { return false; }
 
     LayerStats info;               // names, op, kernel, note, macs_dense, weight_density, input_size
     ActShape in, out;

@@ -41,7 +41,7 @@ public:
         info = baseInfo(L.name, "maxpool2d", i);
         info.kernel = std::string("maxpool.f32.hwc.") + kernels::isaName(kt.isa);
     }
-    void run(const float* x, float* y, int items, ThreadPool& pool, StepCounters&) override
+    void run(const float* x, float* y, int items, StepPool& pool, StepCounters&) override
     {
         pool.parallelFor(items, [&](int b, int e, int) {
             for (int t = b; t < e; ++t)
@@ -71,7 +71,8 @@ public:
             shift_[size_t(j)] = float(b - L.running_mean.data[size_t(c)] * inv * g);
         }
     }
-    void run(const float* x, float* y, int items, ThreadPool&, StepCounters&) override
+    bool inPlace() const override { return true; }
+    void run(const float* x, float* y, int items, StepPool&, StepCounters&) override
     {
         const int C = in.c;
         const int64_t n = items * in.size() / C;
@@ -91,7 +92,8 @@ public:
         in = out = s;
         info = baseInfo(L.name, "relu", s);
     }
-    void run(const float* x, float* y, int items, ThreadPool&, StepCounters&) override
+    bool inPlace() const override { return true; }
+    void run(const float* x, float* y, int items, StepPool&, StepCounters&) override
     {
         const int64_t n = items * in.size();
         for (int64_t i = 0; i < n; ++i)
@@ -106,7 +108,7 @@ public:
         in = out = s;
         info = baseInfo(L.name, "logsoftmax", s);
     }
-    void run(const float* x, float* y, int items, ThreadPool&, StepCounters&) override
+    void run(const float* x, float* y, int items, StepPool&, StepCounters&) override
     {
         const int C = in.c;
         const int64_t rows = items * in.size() / C;
@@ -162,10 +164,12 @@ public:
         if (!boosted)
             boost_.clear();
     }
-    void run(const float* x, float* y, int items, ThreadPool& pool, StepCounters&) override
+    bool inPlace() const override { return true; }
+    void run(const float* x, float* y, int items, StepPool& pool, StepCounters&) override
     {
         const int64_t n = in.size();
-        std::memcpy(y, x, sizeof(float) * size_t(items * n));
+        if (y != x)
+            std::memcpy(y, x, sizeof(float) * size_t(items * n));
         const float* boost = boost_.empty() ? nullptr : boost_.data();
         if (local_) {
             const int C = in.c, HW = in.h * in.w;
@@ -389,51 +393,104 @@ Status PipelineEngine::prepare(const Model& model, const EngineOptions& options)
     return Status::ok();
 }
 
+void PipelineEngine::toChannelsLast(const float* src, float* dst) const
+{
+    const int C = input_.c, HW = input_.h * input_.w;
+    if (C == 1)
+        std::memcpy(dst, src, sizeof(float) * size_t(HW));
+    else
+        for (int c = 0; c < C; ++c)
+            for (int p = 0; p < HW; ++p)
+                dst[size_t(p) * C + c] = src[size_t(c) * HW + p];
+}
+
 Status PipelineEngine::infer(const float* input, int batch, float* logits)
 {
     if (steps_.empty())
         return runtimeError("The engine was not prepared.");
     if (batch <= 0)
         return badInput("The batch size must be at least 1.");
-    int per_pass = itemsPerPass(pool_->threads()) > 0 ? std::min(batch, itemsPerPass(pool_->threads())) : batch;
+    if (depthFirst())
+        return inferDepthFirst(input, batch, logits);
     size_t need = size_t(input_.size());
     for (const auto& s : steps_)
         need = std::max({need, size_t(s->in.size()), size_t(s->out.size())});
     // A big batch runs in passes whose activations stay within the per-item limit the loader
     // enforces (1 GiB per buffer): memory is bounded whatever --batch asks for.
-    per_pass = std::max(1, std::min(per_pass, int(size_t(kMaxValuesPerItem) / need)));
+    const int per_pass = std::max(1, std::min(batch, int(size_t(kMaxValuesPerItem) / need)));
     need *= size_t(per_pass);
     if (buf_a_.size() < need) {
         buf_a_.resize(need);
         buf_b_.resize(need);
     }
-    const int C = input_.c, HW = input_.h * input_.w;
+    StepPool pool(*pool_);
     for (int first = 0; first < batch; first += per_pass) {
         const int items = std::min(per_pass, batch - first);
         float* a = buf_a_.data();
         float* b = buf_b_.data();
-        // PyTorch (C, H, W) -> channels-last
-        for (int it = 0; it < items; ++it) {
-            const float* src = input + size_t(first + it) * input_.size();
-            float* dst = a + size_t(it) * input_.size();
-            if (C == 1)
-                std::memcpy(dst, src, sizeof(float) * size_t(HW));
-            else
-                for (int c = 0; c < C; ++c)
-                    for (int p = 0; p < HW; ++p)
-                        dst[size_t(p) * C + c] = src[size_t(c) * HW + p];
-        }
+        for (int it = 0; it < items; ++it)
+            toChannelsLast(input + size_t(first + it) * input_.size(), a + size_t(it) * input_.size());
         for (size_t s = 0; s < steps_.size(); ++s) {
             const auto t0 = std::chrono::steady_clock::now();
-            steps_[s]->run(a, b, items, *pool_, *counters_[s]);
+            const bool in_place = steps_[s]->inPlace();
+            steps_[s]->run(a, in_place ? a : b, items, pool, *counters_[s]);
             seconds_[s] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             items_[s] += items;
-            std::swap(a, b);
+            if (!in_place)
+                std::swap(a, b);
         }
         float* out = logits + size_t(first) * out_size_;
         for (int it = 0; it < items; ++it)
             for (int j = 0; j < out_size_; ++j)
                 out[size_t(it) * out_size_ + out_perm_[size_t(j)]] = a[size_t(it) * out_size_ + j];
+    }
+    return Status::ok();
+}
+
+Status PipelineEngine::inferDepthFirst(const float* input, int batch, float* logits)
+{
+    size_t need = size_t(input_.size());
+    for (const auto& s : steps_)
+        need = std::max({need, size_t(s->in.size()), size_t(s->out.size())});
+    const int workers = std::min(pool_->threads(), batch);
+    if (worker_buf_.size() < size_t(pool_->threads())) {
+        worker_buf_.resize(size_t(pool_->threads()));
+        worker_seconds_.resize(size_t(pool_->threads()));
+    }
+    // sized here, not by the workers: no worker reallocates what another one reads
+    for (int w = 0; w < workers; ++w) {
+        if (worker_buf_[size_t(w)].size() < 2 * need)
+            worker_buf_[size_t(w)].resize(2 * need);
+        worker_seconds_[size_t(w)].assign(steps_.size(), 0.0);
+    }
+    pool_->parallelFor(batch, [&](int first, int end, int w) {
+        StepPool inline_pool(*pool_, w);
+        std::vector<double>& secs = worker_seconds_[size_t(w)];
+        for (int item = first; item < end; ++item) {
+            float* a = worker_buf_[size_t(w)].data();
+            float* b = a + need;
+            toChannelsLast(input + size_t(item) * input_.size(), a);
+            for (size_t s = 0; s < steps_.size(); ++s) {
+                const auto t0 = std::chrono::steady_clock::now();
+                const bool in_place = steps_[s]->inPlace();
+                steps_[s]->run(a, in_place ? a : b, 1, inline_pool, *counters_[s]);
+                secs[s] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                if (!in_place)
+                    std::swap(a, b);
+            }
+            float* out = logits + size_t(item) * out_size_;
+            for (int j = 0; j < out_size_; ++j)
+                out[out_perm_[size_t(j)]] = a[j];
+        }
+    });
+    // A layer's time is its share of the batch's wall time: the workers ran side by side, so
+    // their summed time in it is divided by their number.
+    for (size_t s = 0; s < steps_.size(); ++s) {
+        double sum = 0;
+        for (int w = 0; w < workers; ++w)
+            sum += worker_seconds_[size_t(w)][s];
+        seconds_[s] += sum / workers;
+        items_[s] += batch;
     }
     return Status::ok();
 }

@@ -39,6 +39,30 @@ struct WeightedOp {
     bool input_sparse = false;  // fed by a k-WTA (possibly through max-pool/flatten)
 };
 
+// What a step spreads its work over: the engine's pool, or a single worker of it running inline
+// (engines that run a batch depth-first give each worker whole items, so the steps must not split
+// them again). Steps index their scratch by the worker number fn receives.
+class StepPool {
+public:
+    explicit StepPool(ThreadPool& pool) : pool_(&pool) {}
+    StepPool(ThreadPool& pool, int worker) : pool_(&pool), worker_(worker) {}
+    int threads() const { return worker_ >= 0 ? 1 : pool_->threads(); }
+    template <class F>
+    void parallelFor(int n, const F& fn)
+    {
+        if (n <= 0)
+            return;
+        if (worker_ >= 0)
+            fn(0, n, worker_);
+        else
+            pool_->parallelFor(n, fn);
+    }
+
+private:
+    ThreadPool* pool_;
+    int worker_ = -1;
+};
+
 struct StepCounters {
     std::atomic<int64_t> macs{0};
     std::atomic<int64_t> nonzeros{0};
@@ -48,10 +72,13 @@ class Step {
 public:
     virtual ~Step() = default;
     // in: items x in.size() floats, out: items x out.size(), channels-last, internal channel order.
-    virtual void run(const float* in, float* out, int items, ThreadPool& pool, StepCounters& counters) = 0;
+    virtual void run(const float* in, float* out, int items, StepPool& pool, StepCounters& counters) = 0;
     // Takes over the max-pool L that follows (out becomes its output) when the step can pool its
     // own output while it is still in cache; false leaves the pool to its own step.
     virtual bool fuseMaxPool(const Layer& L) { (void)L; return false; }
+    // True when run(x, x, ...) is valid (elementwise steps, k-WTA): the pipeline then runs the step
+    // in place and skips a copy of the whole map.
+    virtual bool inPlace() const { return false; }
 
     LayerStats info;               // names, op, kernel, note, macs_dense, weight_density, input_size
     ActShape in, out;
@@ -71,10 +98,12 @@ public:
 protected:
     // Builds the step for one conv or linear. in_perm: internal->model channel of its input.
     virtual Result<std::unique_ptr<Step>> makeWeighted(const WeightedOp& op) = 0;
-    // How many items go through all layers before the next ones start; 0 = the whole batch
-    // layer by layer. Engines whose kernels gain nothing from batching return one item per thread,
-    // so a batch runs depth-first with every activation map still in cache.
-    virtual int itemsPerPass(int threads) const { (void)threads; return 0; }
+    // True: each worker takes a contiguous share of the batch and runs its items one at a time
+    // through all layers (depth-first: every activation map still in cache, and no barrier between
+    // layers, where a pass of one item per thread met the other threads after every step).
+    // False: the whole batch layer by layer, each layer split across the threads. Engines whose
+    // kernels gain nothing from batching run depth-first.
+    virtual bool depthFirst() const { return false; }
     const kernels::KernelTable* kernels_ = &kernels::best();
 
 private:
@@ -82,7 +111,12 @@ private:
     std::vector<std::unique_ptr<StepCounters>> counters_;
     std::vector<double> seconds_;
     std::vector<int64_t> items_;
+    Status inferDepthFirst(const float* input, int batch, float* logits);
+    void toChannelsLast(const float* src, float* dst) const;
+
     std::vector<float> buf_a_, buf_b_;
+    std::vector<std::vector<float>> worker_buf_;      // depth-first: two item buffers per worker
+    std::vector<std::vector<double>> worker_seconds_; // depth-first: per worker, per step
     std::unique_ptr<ThreadPool> pool_;
     ActShape input_;
     int out_size_ = 0;

@@ -14,8 +14,8 @@ public:
 
 protected:
     // Its kernels work item by item and reuse nothing across a batch, so a batch runs depth-first:
-    // each item's 200 KB conv1 map is still in L2 when max-pool and k-WTA read it.
-    int itemsPerPass(int threads) const override { return threads; }
+    // each item's maps are still in cache when the next layer reads them.
+    bool depthFirst() const override { return true; }
 
     Result<std::unique_ptr<Step>> makeWeighted(const WeightedOp& op) override
     {

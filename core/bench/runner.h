@@ -39,7 +39,7 @@ struct BenchTarget {
 struct LayerResult {
     LayerStats stats;             // as reported by the engine (sums over the measured items)
     double macs_executed_per_item = 0;
-    double macs_bound_per_item = 0; // a * w of dense, a measured
+    double macs_bound_per_item = 0; // a * w of dense with the model's a (k/n; 1 for the spectrogram), the same on every device
     double input_density = 1;
     double seconds_per_item = 0;
 };

@@ -4,6 +4,9 @@
 #include "bench/energy.h"
 #include "bench/runner.h"
 #include "bench/stats.h"
+#include "model/summary.h"
+#include "model/synth.h"
+#include "report/report.h"
 
 #include <QDir>
 #include <QFile>
@@ -135,6 +138,7 @@ private slots:
     void runnerMeasuresOrdersAndSurvivesFailure();
     void runnerRejectsBadPool();
     void runnerBoundsALongCall();
+    void boundUsesTheModelsA();
     void runnerCancelsPromptly();
     void contextIsFilled();
 };
@@ -390,6 +394,78 @@ void TestBench::runnerBoundsALongCall()
     QVERIFY2(f.ok(), f.error.c_str());
     QVERIFY(f.iterations > 1);
     QVERIFY(fast.calls > f.iterations); // warm-up calls came first and are not counted
+}
+
+// An engine whose measured a differs from the model's: cnn1 sees an int8 spectrogram with zeros
+// (a = 0.75 measured; the model's a is 1), cnn2 a denser input than its k-WTA's k/n.
+class DensityEngine : public Engine {
+public:
+    explicit DensityEngine(const Model& m) : model_(m) {}
+    std::string name() const override { return "density"; }
+    Status prepare(const Model&, const EngineOptions&) override { return Status::ok(); }
+    Status infer(const float*, int batch, float* logits) override
+    {
+        items_ += batch;
+        std::fill(logits, logits + size_t(batch) * size_t(model_.numClasses()), 0.0f);
+        return Status::ok();
+    }
+    std::vector<LayerStats> layerStats() const override
+    {
+        std::vector<LayerStats> out;
+        for (const auto& [name, measured_a] : {std::pair{"cnn1+cnn1_batchnorm+cnn1_maxpool", 0.75}, std::pair{"cnn2", 0.5}}) {
+            LayerStats s;
+            s.layer = name;
+            s.op = "conv";
+            s.weighted = true;
+            s.macs_dense = 1000;
+            s.weight_density = 0.5;
+            s.input_size = 100;
+            s.items = items_;
+            s.input_nonzeros = measured_a * 100.0 * double(items_);
+            s.macs_executed = 100.0 * double(items_);
+            s.seconds = 1e-6 * double(items_);
+            out.push_back(s);
+        }
+        return out;
+    }
+    void resetStats() override { items_ = 0; }
+    std::string isa() const override { return "scalar"; }
+
+private:
+    const Model& model_;
+    int64_t items_ = 0;
+};
+
+// The bound is a·w of dense with the MODEL's a (DESIGN: a = K/N; 1 for the spectrogram), the same
+// on every device; the engine's measured a is reported beside it, not used for the bound.
+void TestBench::boundUsesTheModelsA()
+{
+    SynthOptions o;
+    auto model = synthModel(o);
+    QVERIFY2(model, model ? "" : model.message().c_str());
+    double cnn2_a = 0;
+    for (const LayerSummary& l : summarize(*model).layers)
+        if (l.name == "cnn2")
+            cnn2_a = l.input_density;
+    QVERIFY(cnn2_a > 0 && cnn2_a < 0.5);
+    DensityEngine engine(*model);
+    BenchConfig config;
+    config.batch = 2;
+    config.seconds = 0.01;
+    config.warmup_seconds = 0;
+    const auto pool = std::vector<float>(size_t(4 * model->input.size()), 0.5f);
+    const auto results = runBenchmark({{"density", "cpu", &engine}}, *model, pool, config, {});
+    QCOMPARE(results.size(), size_t(1));
+    QVERIFY2(results[0].ok(), results[0].error.c_str());
+    const auto& layers = results[0].layers;
+    QCOMPARE(layers.size(), size_t(2));
+    QVERIFY(std::fabs(layers[0].input_density - 0.75) < 1e-12);            // measured, reported
+    QVERIFY(std::fabs(layers[0].macs_bound_per_item - 1000 * 0.5 * 1.0) < 1e-9); // the model's a = 1
+    QVERIFY(std::fabs(*boundSpeedup(layers[0]) - 2.0) < 1e-9);
+    QVERIFY(std::fabs(layers[1].input_density - 0.5) < 1e-12);
+    QVERIFY(std::fabs(layers[1].macs_bound_per_item - 1000 * 0.5 * cnn2_a) < 1e-9);
+    QVERIFY(std::fabs(*boundSpeedup(layers[1]) - 1.0 / (0.5 * cnn2_a)) < 1e-9);
+    QVERIFY(std::fabs(results[0].macs_bound - 1000 * 0.5 * (1.0 + cnn2_a)) < 1e-9);
 }
 
 void TestBench::runnerRejectsBadPool()

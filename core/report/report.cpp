@@ -17,8 +17,11 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
+#include <stdexcept>
+#include <type_traits>
 
 namespace ss {
 
@@ -63,10 +66,10 @@ std::optional<double> layerSpeedupVs(const BenchResult* baseline, const LayerRes
 
 std::optional<double> boundSpeedup(const LayerResult& layer)
 {
-    const double aw = layer.input_density * layer.stats.weight_density;
-    if (!layer.stats.weighted || aw <= 0)
+    // 1/(a·w) with the bound's a (the model's, see the runner), i.e. dense MACs over the bound's.
+    if (!layer.stats.weighted || layer.macs_bound_per_item <= 0 || layer.stats.macs_dense <= 0)
         return std::nullopt;
-    return 1.0 / aw;
+    return layer.stats.macs_dense / layer.macs_bound_per_item;
 }
 
 namespace {
@@ -196,13 +199,35 @@ json resultToJson(const BenchResult& r, const std::vector<BenchResult>& all)
 
 // Reading helpers: a missing key takes the default (older writers may omit optional keys), a null
 // number reads as 0, a wrong type throws nlohmann's type_error, caught at benchFromJson's edge.
+// An integer field must hold a whole number that fits T: nlohmann converts a double such as 8.9e53
+// to int by a plain cast, which is undefined behaviour (found by fuzz_report).
 template <class T>
 T get(const json& j, const char* key, T fallback)
 {
     const auto it = j.find(key);
     if (it == j.end() || it->is_null())
         return fallback;
-    return it->template get<T>();
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        bool fits = false;
+        if (it->is_number_unsigned())
+            fits = it->template get<uint64_t>() <= uint64_t(std::numeric_limits<T>::max());
+        else if (it->is_number_integer())
+            fits = it->template get<int64_t>() >= int64_t(std::numeric_limits<T>::min()) &&
+                   (it->template get<int64_t>() < 0 || uint64_t(it->template get<int64_t>()) <= uint64_t(std::numeric_limits<T>::max()));
+        else if (it->is_number_float()) {
+            const double d = it->template get<double>();
+            fits = std::isfinite(d) && d == std::floor(d) && d >= double(std::numeric_limits<T>::min()) &&
+                   d < std::ldexp(1.0, std::numeric_limits<T>::digits); // max + 1, exact in a double
+        } else {
+            return it->template get<T>(); // not a number: nlohmann's type_error names the type
+        }
+        if (!fits)
+            throw std::out_of_range(std::string("'") + key + "' must be a whole number that fits (found " +
+                                    it->dump().substr(0, 40) + ")");
+        return it->is_number_float() ? T(it->template get<double>()) : it->template get<T>();
+    } else {
+        return it->template get<T>();
+    }
 }
 
 BenchContext contextFromJson(const json& j)

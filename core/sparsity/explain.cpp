@@ -29,6 +29,62 @@ std::vector<int> explainableLayers(const Model& model)
     return out;
 }
 
+std::vector<int> groupMasks(const Layer& L, int layer_index, int group, int P, GroupExplanation* out)
+{
+    GroupExplanation& e = *out;
+    const int M = L.outputs(), N = L.fanIn();
+    e.layer = L.name;
+    e.layer_index = layer_index;
+    e.conv = L.kind == LayerKind::Conv2d;
+    e.group = group;
+    e.G = (M + P - 1) / P;
+    e.P = P;
+    e.M = M;
+    e.N = N;
+    if (e.conv) {
+        e.C = L.in_channels;
+        e.kh = L.kernel_h;
+        e.kw = L.kernel_w;
+        e.out_h = L.out_shape.h;
+        e.out_w = L.out_shape.w;
+    } else {
+        e.C = 1;
+        e.kh = 1;
+        e.kw = N;
+    }
+
+    // Masks, weights and Combine, in model fan-in order.
+    e.owners.assign(size_t(P), -1);
+    e.masks.assign(size_t(P) * N, 0);
+    e.weights.assign(size_t(P) * N, 0.0f);
+    e.wc.assign(size_t(N), 0.0f);
+    e.route.assign(size_t(N), -1);
+    std::vector<int> owners_count(size_t(N), 0);
+    for (int r = 0; r < P; ++r) {
+        const int o = group * P + r;
+        if (o >= M)
+            continue;
+        e.owners[size_t(r)] = o;
+        for (int n = 0; n < N; ++n) {
+            const size_t i = size_t(o) * N + n;
+            if (L.mask.data[i] == 0.0f)
+                continue;
+            e.masks[size_t(r) * N + n] = 1;
+            e.weights[size_t(r) * N + n] = L.weight.data[i];
+            e.wc[size_t(n)] = L.weight.data[i];
+            e.route[size_t(n)] = int8_t(r);
+            ++owners_count[size_t(n)];
+        }
+    }
+    e.collisions = 0;
+    e.uncovered = 0;
+    for (int n = 0; n < N; ++n) {
+        e.collisions += owners_count[size_t(n)] > 1;
+        e.uncovered += owners_count[size_t(n)] == 0;
+    }
+    return owners_count;
+}
+
 Result<GroupExplanation> explainGroup(const Model& model, int layer_index, int group,
                                       const std::vector<float>& input_item, int oy, int ox)
 {
@@ -67,55 +123,9 @@ Result<GroupExplanation> explainGroup(const Model& model, int layer_index, int g
         return s.error();
 
     GroupExplanation e;
-    e.layer = L.name;
-    e.layer_index = layer_index;
-    e.conv = conv;
-    e.group = group;
-    e.G = G;
-    e.P = P;
-    e.M = M;
-    e.N = N;
-    if (conv) {
-        e.C = L.in_channels;
-        e.kh = L.kernel_h;
-        e.kw = L.kernel_w;
-        e.oy = oy;
-        e.ox = ox;
-        e.out_h = L.out_shape.h;
-        e.out_w = L.out_shape.w;
-    } else {
-        e.C = 1;
-        e.kh = 1;
-        e.kw = N;
-    }
-
-    // Masks, weights and Combine, in model fan-in order.
-    e.owners.assign(size_t(P), -1);
-    e.masks.assign(size_t(P) * N, 0);
-    e.weights.assign(size_t(P) * N, 0.0f);
-    e.wc.assign(size_t(N), 0.0f);
-    e.route.assign(size_t(N), -1);
-    std::vector<int> owners_count(size_t(N), 0);
-    for (int r = 0; r < P; ++r) {
-        const int o = group * P + r;
-        if (o >= M)
-            continue;
-        e.owners[size_t(r)] = o;
-        for (int n = 0; n < N; ++n) {
-            const size_t i = size_t(o) * N + n;
-            if (L.mask.data[i] == 0.0f)
-                continue;
-            e.masks[size_t(r) * N + n] = 1;
-            e.weights[size_t(r) * N + n] = L.weight.data[i];
-            e.wc[size_t(n)] = L.weight.data[i];
-            e.route[size_t(n)] = int8_t(r);
-            ++owners_count[size_t(n)];
-        }
-    }
-    for (int n = 0; n < N; ++n) {
-        e.collisions += owners_count[size_t(n)] > 1;
-        e.uncovered += owners_count[size_t(n)] == 0;
-    }
+    groupMasks(L, layer_index, group, P, &e);
+    e.oy = conv ? oy : 0;
+    e.ox = conv ? ox : 0;
 
     // The layer's input: the previous layer's output in the reference trace (or the model input).
     const std::vector<float>& in = layer_index == 0 ? input_item : trace[size_t(layer_index - 1)];

@@ -69,6 +69,13 @@ std::vector<int> explainableLayers(const Model& model);
 Result<GroupExplanation> explainGroup(const Model& model, int layer_index, int group,
                                       const std::vector<float>& input_item, int oy = 0, int ox = 0);
 
+// The input-independent part of a group: the layer's shape fields, the owners, masks and weights
+// of group `group` of P outputs, and Combine (wc, route; where masks collide the last slot wins),
+// with collisions and uncovered positions counted. Returns how many slots own each fan-in
+// position. explainGroup uses it with the layer's own P; the app's what-if view of a
+// non-complementary layer with a P of its choosing. No checks: the caller validated the indices.
+std::vector<int> groupMasks(const Layer& L, int layer_index, int group, int P, GroupExplanation* e);
+
 // A reproducible stand-in input: uniform log-mel-like values in [-80, 0] dB.
 std::vector<float> randomFeatures(const Model& model, uint64_t seed);
 

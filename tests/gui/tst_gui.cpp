@@ -1776,7 +1776,7 @@ void TestGui::boundIsTheSameOnEveryDevice()
     const ss::ModelSummary sum = ss::summarize(*loaded_->model);
     const double want = sum.macs_dense / sum.macs_bound;
     QList<double> bounds;
-    for (const QString device : {QStringLiteral("cpu"), QStringLiteral("fpga-sim:zu3eg")}) {
+    for (const QString& device : {QStringLiteral("cpu"), QStringLiteral("fpga-sim:zu3eg")}) {
         BenchmarkController c;
         QSignalSpy finished(&c, &BenchmarkController::runFinished);
         QSignalSpy failed(&c, &BenchmarkController::failed);
@@ -1886,7 +1886,7 @@ void TestGui::windowFitsAt1024()
     w.resize(1024, 700);
     w.show();
     QVERIFY(w.openModel(cs.isEmpty() ? model_path_ : cs));
-    for (const QString device : {QStringLiteral("cpu"), QStringLiteral("fpga-sim:u250")}) {
+    for (const QString& device : {QStringLiteral("cpu"), QStringLiteral("fpga-sim:u250")}) {
         QVERIFY(w.benchmarkView()->setDevice(device));
         for (MainWindow::View view : {MainWindow::View::Model, MainWindow::View::Benchmark, MainWindow::View::Visualiser, MainWindow::View::Live}) {
             w.showView(view);

@@ -36,51 +36,12 @@ bool overlayGroup(const ss::Model& model, int layer_index, int group, MaskOverla
     if (group < 0 || group >= G)
         return false;
     ss::GroupExplanation e;
-    e.layer = L.name;
-    e.layer_index = layer_index;
-    e.conv = L.kind == ss::LayerKind::Conv2d;
-    e.group = group;
-    e.G = G;
-    e.P = P;
-    e.M = M;
-    e.N = N;
-    if (e.conv) {
-        e.C = L.in_channels;
-        e.kh = L.kernel_h;
-        e.kw = L.kernel_w;
-        e.out_h = L.out_shape.h;
-        e.out_w = L.out_shape.w;
-    } else {
-        e.kw = N;
-    }
-    e.owners.assign(size_t(P), -1);
-    e.masks.assign(size_t(P) * N, 0);
-    e.weights.assign(size_t(P) * N, 0.0f);
-    e.wc.assign(size_t(N), 0.0f);
-    e.route.assign(size_t(N), -1);
+    std::vector<int> count = ss::groupMasks(L, layer_index, group, P, &e);
+    // Without an input, every masked position of a slot is one product routed to it.
     e.products_per_slot.assign(size_t(P), 0);
-    std::vector<int> count(size_t(N), 0);
-    for (int r = 0; r < P; ++r) {
-        const int o = group * P + r;
-        if (o >= M)
-            continue;
-        e.owners[size_t(r)] = o;
-        for (int n = 0; n < N; ++n) {
-            const size_t i = size_t(o) * N + n;
-            if (L.mask.data[i] == 0.0f)
-                continue;
-            e.masks[size_t(r) * N + n] = 1;
-            e.weights[size_t(r) * N + n] = L.weight.data[i];
-            e.wc[size_t(n)] = L.weight.data[i];
-            e.route[size_t(n)] = int8_t(r);
-            ++e.products_per_slot[size_t(r)];
-            ++count[size_t(n)];
-        }
-    }
-    for (int n = 0; n < N; ++n) {
-        e.collisions += count[size_t(n)] > 1;
-        e.uncovered += count[size_t(n)] == 0;
-    }
+    for (int r = 0; r < P; ++r)
+        for (int n = 0; n < N; ++n)
+            e.products_per_slot[size_t(r)] += e.masks[size_t(r) * N + n];
     e.x.assign(size_t(N), 0.0f);
     e.winners.assign(size_t(N), 0);
     e.products.assign(size_t(N), 0.0f);

@@ -125,6 +125,8 @@ private:
     const float* nextBatch(TargetState& t);
     // One timed call; false (and t.error set) when the engine failed.
     bool call(TargetState& t, double* call_seconds);
+    // Counts one measured call of call_seconds.
+    void record(TargetState& t, double call_seconds);
     void warmUp(int i);
     void runSlice(int i, double slice_seconds);
     void report(int i, bool warming_up, bool force);
@@ -261,10 +263,7 @@ void Runner::warmUp(int i)
             return;
         if (first && s >= config_.seconds) {
             t.warmup_seconds = 0;
-            t.latencies.push_back(s);
-            t.engine_seconds = s;
-            t.items = batch_;
-            t.calls = 1;
+            record(t, s);
             t.done = true;
             t.throughput.push_back({0.0, double(batch_) / s});
             report(i, false, true);
@@ -276,6 +275,14 @@ void Runner::warmUp(int i)
     } while (t.warmup_seconds < config_.warmup_seconds);
     // Counters cover the measured calls only.
     t.engine->resetStats();
+}
+
+void Runner::record(TargetState& t, double call_seconds)
+{
+    t.latencies.push_back(call_seconds);
+    t.engine_seconds += call_seconds;
+    t.items += batch_;
+    ++t.calls;
 }
 
 void Runner::runSlice(int i, double slice_seconds)
@@ -293,10 +300,7 @@ void Runner::runSlice(int i, double slice_seconds)
         double s = 0;
         if (!call(t, &s))
             break;
-        t.latencies.push_back(s);
-        t.engine_seconds += s;
-        t.items += batch_;
-        ++t.calls;
+        record(t, s);
         if (t.engine_seconds >= config_.seconds) {
             t.done = true;
             break;

@@ -32,7 +32,8 @@ struct VadOptions {
     double below_peak_db = 35.0;     // ...and no further than this below the loudest frame
     double min_level_dbfs = -50.0;   // a take whose loudest frame is quieter than this is "too quiet"
     double max_gap_seconds = 0.25;   // quiet gaps up to this long join two voiced runs (one word)
-    double min_voiced_seconds = 0.12; // shorter runs are clicks, not words
+    double min_voiced_seconds = 0.08; // shorter runs are clicks, not words (a quick "on" or "up" can
+                                      // stand out for only 80-100 ms: Festival kal_diphone's do)
     double margin_seconds = 0.08;    // kept either side of the voiced run
     double max_clipped_share = 0.002; // more samples of the word at full scale (|x| >= 0.999) than this: "clipped"
 };

@@ -13,7 +13,8 @@ namespace ss {
 
 namespace {
 
-std::string ratio(const std::optional<double>& v)
+// A ratio for a table cell: two decimals, or an en dash when there is none.
+std::string ratioCell(const std::optional<double>& v)
 {
     return v ? formatNumber("%.2f", *v) : std::string("–");
 }
@@ -382,7 +383,7 @@ ReportDocument buildReportDocument(const std::vector<LabelledReport>& reports)
             }
             speedt.rows.push_back({r.engine, r.device, std::to_string(r.batch), std::to_string(r.threads),
                                    formatNumber("%.1f", r.items_per_second), formatNumber("%.3f", r.latency_p50_ms), formatNumber("%.3f", r.latency_p90_ms),
-                                   formatNumber("%.3f", r.latency_p99_ms), ratio(speedupVs(rep.results, r, "dense")),
+                                   formatNumber("%.3f", r.latency_p99_ms), ratioCell(speedupVs(rep.results, r, "dense")),
                                    std::string(sourceName(timeSource(r))) + (r.ok() ? "" : "; " + r.error)});
             const bool counted = !(r.layers.empty() && r.macs_executed == 0);
             work.rows.push_back({r.engine, engineeringCount(r.macs_dense), counted ? engineeringCount(r.macs_executed) : "n/a",
@@ -408,7 +409,7 @@ ReportDocument buildReportDocument(const std::vector<LabelledReport>& reports)
                 const auto bound = boundSpeedup(l);
                 const auto achieved = layerSpeedupVs(dense, l);
                 t.rows.push_back({l.stats.layer, l.stats.kernel, formatNumber("%.2f", l.seconds_per_item * 1e6), engineeringCount(l.macs_executed_per_item),
-                                  engineeringCount(l.stats.macs_dense), bound ? formatNumber("%.2f", *bound) : "–", ratio(achieved),
+                                  engineeringCount(l.stats.macs_dense), bound ? formatNumber("%.2f", *bound) : "–", ratioCell(achieved),
                                   bound && achieved ? formatNumber("%.0f%%", 100.0 * *achieved / *bound) : "–"});
             }
             doc.blocks.push_back(tableBlock(std::move(t)));

@@ -292,6 +292,7 @@ struct NetLayer {
 
 struct Net {
     std::vector<NetLayer> layers;
+    size_t frozen = 0; // the first `frozen` layers run as at inference, without gradients (freeze_through)
     double boost_strength = 0;
     int duty_cycle_period = 1000;
 };
@@ -379,11 +380,11 @@ void updateDutyCycle(NetLayer& l, const torch::Tensor& out, int period_items)
     l.duty.div_(double(period));
 }
 
-// train: batch statistics in batch norm (running ones updated), k winners chosen with k, duty cycles
-// updated; otherwise inference semantics, as the engines run the exported file.
-torch::Tensor forward(Net& net, torch::Tensor x, bool train)
+// Layers [begin, end) of forward() below.
+torch::Tensor forwardLayers(Net& net, torch::Tensor x, bool train, size_t begin, size_t end)
 {
-    for (auto& l : net.layers) {
+    for (size_t i = begin; i < end; ++i) {
+        NetLayer& l = net.layers[i];
         const Layer& L = *l.spec;
         switch (L.kind) {
         case LayerKind::Conv2d:
@@ -409,7 +410,8 @@ torch::Tensor forward(Net& net, torch::Tensor x, bool train)
             break;
         case LayerKind::KWinners:
         case LayerKind::KWinners2d:
-            x = kwinners(l, x, train, net.boost_strength);
+            // A frozen k-WTA keeps the boost strength of the file it came from.
+            x = kwinners(l, x, train, i < net.frozen ? L.boost_strength : net.boost_strength);
             if (train)
                 updateDutyCycle(l, x, net.duty_cycle_period);
             break;
@@ -422,6 +424,19 @@ torch::Tensor forward(Net& net, torch::Tensor x, bool train)
         }
     }
     return x;
+}
+
+// train: batch statistics in batch norm (running ones updated), k winners chosen with k, duty cycles
+// updated; otherwise inference semantics, as the engines run the exported file. The frozen layers
+// (Net::frozen) always run with inference semantics and build no autograd graph.
+torch::Tensor forward(Net& net, torch::Tensor x, bool train)
+{
+    const size_t frozen = train ? std::min(net.frozen, net.layers.size()) : 0;
+    if (frozen > 0) {
+        torch::NoGradGuard ng;
+        x = forwardLayers(net, x, false, 0, frozen);
+    }
+    return forwardLayers(net, x, train, frozen, net.layers.size());
 }
 
 // One optimiser step over every weight and bias (trainops::optimiserUpdate), then the fixed masks
@@ -447,7 +462,8 @@ void optimiserStep(Net& net, Optimiser optimizer, double lr, double momentum, do
 
 void exportNet(const Net& net, Model& m)
 {
-    for (const auto& l : net.layers) {
+    for (size_t i = net.frozen; i < net.layers.size(); ++i) { // frozen layers are as they were read
+        const NetLayer& l = net.layers[i];
         Layer& L = *l.spec;
         if (l.w.defined()) {
             fromTorch(l.w, &L.weight);
@@ -663,6 +679,7 @@ json fingerprint(const TrainOptions& o, int train_items)
                 {"boost_strength", o.boost_strength},
                 {"boost_decay", o.boost_decay},
                 {"unknown_share", o.unknown_share},
+                {"freeze_through", o.freeze_through},
                 {"teacher", distillationJson(o, fs::path(o.teacher).filename().string())},
                 {"train_items", train_items}};
 }
@@ -686,6 +703,7 @@ json recipeJson(const TrainOptions& o, const std::string& teacher)
                 {"arch", o.arch},
                 {"distillation", distillationJson(o, teacher)},
                 {"leave_out", o.leave_out},
+                {"freeze_through", o.freeze_through},
                 {"augmentation",
                  {{"speed_pitch", a.enabled ? a.max_speed_change : 0.0},
                   {"gain", {a.min_gain, a.max_gain}},
@@ -831,6 +849,23 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
             }
         if (o.patience < 0)
             o.patience = 0; // a dozen held-back takes are too coarse a judge to stop on (datasets/README.md)
+        if (!o.freeze_through.empty()) {
+            const auto& ls = init_model->layers;
+            const auto it = std::find_if(ls.begin(), ls.end(), [&](const Layer& L) { return L.name == o.freeze_through; });
+            if (it == ls.end()) {
+                std::string names;
+                for (const auto& L : ls)
+                    if (L.hasWeights())
+                        names += (names.empty() ? "" : ", ") + L.name;
+                return badInput("--freeze-through: '" + o.init + "' has no layer '" + o.freeze_through +
+                                    "' (its weighted layers: " + names + ").",
+                                o.init);
+            }
+            if (std::none_of(it + 1, ls.end(), [](const Layer& L) { return L.hasWeights(); }))
+                return badInput("--freeze-through " + o.freeze_through + " leaves no layer with weights to train.", o.init);
+        }
+    } else if (!o.freeze_through.empty()) {
+        return badInput("--freeze-through applies to fine-tuning only (with --init MODEL).");
     }
     // The reader's default seed, so that validation and test silence are those `eval` uses.
     auto opened = init_model ? openGsc(o.data_dir, *preset, init_model->classes) : openGsc(o.data_dir, *preset);
@@ -1116,6 +1151,9 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
         const int64_t classes = int64_t(model.classes.size());
         torch::manual_seed(o.seed);
         Net net = makeNet(model, o.boost_strength, o.duty_cycle_period);
+        for (size_t i = 0; i < model.layers.size() && !o.freeze_through.empty(); ++i)
+            if (model.layers[i].name == o.freeze_through)
+                net.frozen = i + 1;
         if (init_model) {
             // Batch-norm statistics and duty cycles carry on from the file.
             torch::NoGradGuard ng;

@@ -96,6 +96,10 @@ struct TrainOptions {
     // fine-tuning learns the words rather than "this voice means a keyword" (docs: datasets/README.md,
     // "Enrollment"). Reversed speech keeps the voice's pitch, timbre and spectrum but is no word.
     bool reversed_negatives = true;
+    // With init: the layers up to and including this one (a layer name of the model, e.g. "cnn2_kwinner")
+    // keep their weights, batch-norm statistics and duty cycles, and run during training as at
+    // inference, without gradients; only the layers after it learn. Empty = every layer learns.
+    std::string freeze_through;
 
     // Leave-one-family-out: "family:NAME" or "voice:NAME" (datasets/synth.h, selectSynthSpeakers):
     // those speakers' clips are dropped from every split, so the model never hears them. Empty = none.

@@ -424,6 +424,56 @@ private slots:
         QVERIFY(!trainModel(bad).isOk());
     }
 
+    void fineTuneFreezesThroughALayer()
+    {
+        if (!skip_.empty())
+            QSKIP(skip_.c_str());
+        const std::string base = tmp_.path().toStdString() + "/cs.safetensors"; // from the test above
+        if (!QFile::exists(QString::fromStdString(base)))
+            QSKIP("needs tinyComplementaryRunLowersLossAndExports");
+        const std::string out = tmp_.path().toStdString() + "/cs-frozen.safetensors";
+        auto o = tinyOptions(TrainKind::Complementary, out);
+        o.init = base;
+        o.epochs = 1;
+        o.freeze_through = "cnn2_kwinner";
+        auto rep = trainModel(o);
+        QVERIFY2(rep.isOk(), rep.isOk() ? "" : rep.message().c_str());
+        auto a = loadModel(base), b = loadModel(out);
+        QVERIFY(a.isOk() && b.isOk());
+        bool frozen = true, later_changed = false;
+        for (size_t i = 0; i < a->layers.size(); ++i) {
+            const auto &La = a->layers[i], &Lb = b->layers[i];
+            QVERIFY(La.mask.data == Lb.mask.data);
+            const bool same = La.weight.data == Lb.weight.data && La.bias.data == Lb.bias.data &&
+                              La.running_mean.data == Lb.running_mean.data && La.running_var.data == Lb.running_var.data &&
+                              La.duty_cycles.data == Lb.duty_cycles.data && La.boost_strength == Lb.boost_strength;
+            if (frozen)
+                QVERIFY2(same, (La.name + " changed although it is frozen").c_str());
+            else
+                later_changed = later_changed || !same;
+            if (La.name == o.freeze_through)
+                frozen = false;
+        }
+        QVERIFY(!frozen); // the layer was found
+        QVERIFY(later_changed);
+        QVERIFY(b->info.at("recipe").find("\"freeze_through\":\"cnn2_kwinner\"") != std::string::npos);
+        // An unknown layer, a layer that leaves nothing to train, and freezing without --init are refused.
+        for (const char* bad : {"cnn9", "output"}) {
+            auto r = o;
+            r.output = out + ".x";
+            r.freeze_through = bad;
+            auto res = trainModel(r);
+            QVERIFY(!res.isOk());
+            QVERIFY2(res.message().find("--freeze-through") != std::string::npos, res.message().c_str());
+            QVERIFY(!QFile::exists(QString::fromStdString(r.output)));
+        }
+        auto r = tinyOptions(TrainKind::Complementary, out + ".y");
+        r.freeze_through = "cnn1";
+        auto res = trainModel(r);
+        QVERIFY(!res.isOk());
+        QVERIFY2(res.message().find("--init") != std::string::npos, res.message().c_str());
+    }
+
     void tinySparseAndDenseRuns()
     {
         if (!skip_.empty())

@@ -79,9 +79,9 @@ int cmdTrain(const QStringList& args)
                              "(default 0 = off).", "N"});
     p.addOption({"no-reversed-negatives", "With --init: do not also train each keyword take played backwards as _unknown_\n"
                                           "(by default the speaker's own voice teaches 'not a keyword' as often as the keywords)."});
-    p.addOption({"freeze-through", "With --init: layers up to and including LAYER (e.g. cnn2_kwinner, the end of gsc-cs's\n"
-                                   "convolutional part) keep their weights and run\n"
-                                   "as at inference; only the later layers learn (faster; forgets less).", "LAYER"});
+    p.addOption({"freeze-through", "With --init: layers up to and including LAYER (e.g. cnn2_kwinner) keep their weights and\n"
+                                   "run as at inference; only the later layers learn. 'none' trains every layer; the default,\n"
+                                   "'auto', freezes the first weighted layer's block (gsc-cs: cnn1 .. cnn1_kwinner).", "LAYER"});
     p.addOption({"leave-out", "Leave-one-family-out: drop the clips of family:NAME or voice:NAME (speakers.tsv of a\n"
                               "'dataset synth' tree) from every split, so the model never hears them. With --init and --mix it applies\n"
                               "to the --mix corpus.", "SPEC"});
@@ -229,7 +229,8 @@ int cmdTrain(const QStringList& args)
             return fail("--mix-ratio must be a number from 0 to 1000.");
     }
     o.reversed_negatives = !p.isSet("no-reversed-negatives");
-    o.freeze_through = p.value("freeze-through").toStdString();
+    if (p.isSet("freeze-through"))
+        o.freeze_through = p.value("freeze-through").toStdString();
     if (p.isSet("patience")) {
         o.patience = p.value("patience").toInt(&ok);
         if (!ok || o.patience < 0 || o.patience > 1000)

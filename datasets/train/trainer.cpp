@@ -849,6 +849,18 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
             }
         if (o.patience < 0)
             o.patience = 0; // a dozen held-back takes are too coarse a judge to stop on (datasets/README.md)
+        if (o.freeze_through == "none") {
+            o.freeze_through.clear();
+        } else if (o.freeze_through == "auto") {
+            o.freeze_through.clear();
+            const auto& ls = init_model->layers;
+            int weighted = 0;
+            for (size_t i = 0; i < ls.size(); ++i)
+                if (ls[i].hasWeights() && ++weighted == 2) {
+                    o.freeze_through = ls[i - 1].name;
+                    break;
+                }
+        }
         if (!o.freeze_through.empty()) {
             const auto& ls = init_model->layers;
             const auto it = std::find_if(ls.begin(), ls.end(), [&](const Layer& L) { return L.name == o.freeze_through; });
@@ -864,6 +876,8 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
             if (std::none_of(it + 1, ls.end(), [](const Layer& L) { return L.hasWeights(); }))
                 return badInput("--freeze-through " + o.freeze_through + " leaves no layer with weights to train.", o.init);
         }
+    } else if (o.freeze_through == "auto" || o.freeze_through == "none") {
+        o.freeze_through.clear();
     } else if (!o.freeze_through.empty()) {
         return badInput("--freeze-through applies to fine-tuning only (with --init MODEL).");
     }

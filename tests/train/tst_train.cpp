@@ -413,6 +413,17 @@ private slots:
                 QCOMPARE(checkComplementary(Lb.mask.ptr(), Lb.outputs(), Lb.fanIn(), Lb.group_size).collisions, 0);
         }
         QVERIFY(weights_changed);
+        // By default the first weighted layer's block is frozen: everything before the second one.
+        size_t second = 0;
+        for (size_t i = 0, w = 0; i < a->layers.size() && !second; ++i)
+            if (a->layers[i].hasWeights() && ++w == 2)
+                second = i;
+        QVERIFY(second > 0);
+        QVERIFY(b->info.at("recipe").find("\"freeze_through\":\"" + a->layers[second - 1].name + "\"") != std::string::npos);
+        for (size_t i = 0; i < second; ++i)
+            QVERIFY2(a->layers[i].weight.data == b->layers[i].weight.data &&
+                         a->layers[i].running_var.data == b->layers[i].running_var.data,
+                     a->layers[i].name.c_str());
         // --mix without --init, and an untrained base, are refused.
         auto bad = tinyOptions(TrainKind::Complementary, out + ".x");
         bad.init = (fs::path(SS_BINARY_DIR) / "resources/models/gsc-cs-synth.safetensors").string();
@@ -467,6 +478,16 @@ private slots:
             QVERIFY2(res.message().find("--freeze-through") != std::string::npos, res.message().c_str());
             QVERIFY(!QFile::exists(QString::fromStdString(r.output)));
         }
+        // "none": the first layer learns too.
+        auto all = o;
+        all.output = out + ".all";
+        all.freeze_through = "none";
+        auto rall = trainModel(all);
+        QVERIFY2(rall.isOk(), rall.isOk() ? "" : rall.message().c_str());
+        auto c = loadModel(all.output);
+        QVERIFY(c.isOk());
+        QVERIFY(a->layers[0].hasWeights() && a->layers[0].weight.data != c->layers[0].weight.data);
+        QVERIFY(c->info.at("recipe").find("\"freeze_through\":\"\"") != std::string::npos);
         auto r = tinyOptions(TrainKind::Complementary, out + ".y");
         r.freeze_through = "cnn1";
         auto res = trainModel(r);

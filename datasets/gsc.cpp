@@ -191,9 +191,14 @@ void addSilence(std::vector<GscClip>& split, size_t word_clips, int label, const
 
 } // namespace
 
+const std::vector<std::string>& presetKeywords(ClassPreset preset)
+{
+    return preset == ClassPreset::Digits ? kDigitWords : kCommandWords;
+}
+
 std::vector<std::string> presetClasses(ClassPreset preset)
 {
-    std::vector<std::string> classes = preset == ClassPreset::Digits ? kDigitWords : kCommandWords;
+    std::vector<std::string> classes = presetKeywords(preset);
     classes.emplace_back(kSilenceClass);
     classes.emplace_back(kUnknownClass);
     return classes;

@@ -23,6 +23,8 @@ enum class ClassPreset {
     Digits    // zero .. nine (Numenta's published GSC runs)
 };
 
+// The 10 keywords of the preset, in order.
+const std::vector<std::string>& presetKeywords(ClassPreset preset);
 // The 10 keywords of the preset in order, then _silence_, then _unknown_ (12 classes).
 std::vector<std::string> presetClasses(ClassPreset preset);
 const char* presetName(ClassPreset preset); // "commands", "digits"

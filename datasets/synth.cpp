@@ -35,8 +35,6 @@ namespace fs = std::filesystem;
 constexpr int kRate = 16000;
 constexpr size_t kClip = 16000; // 1 s
 
-const std::vector<std::string> kCommandWords = {"yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go"};
-const std::vector<std::string> kDigitWords = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"};
 const std::vector<std::string> kUnknownWords = {"bed",   "bird",   "cat",      "dog",     "happy", "house",  "marvin", "sheila",
                                                 "tree",  "wow",    "backward", "forward", "follow", "learn", "visual"};
 
@@ -571,9 +569,11 @@ std::vector<std::string> synthWords(SynthWordSet set)
 {
     std::vector<std::string> w;
     if (set != SynthWordSet::Digits)
-        w.insert(w.end(), kCommandWords.begin(), kCommandWords.end());
-    if (set != SynthWordSet::Commands)
-        w.insert(w.end(), kDigitWords.begin(), kDigitWords.end());
+        w = presetKeywords(ClassPreset::Commands);
+    if (set != SynthWordSet::Commands) {
+        const auto& digits = presetKeywords(ClassPreset::Digits);
+        w.insert(w.end(), digits.begin(), digits.end());
+    }
     w.insert(w.end(), kUnknownWords.begin(), kUnknownWords.end());
     return w;
 }

@@ -344,7 +344,6 @@ Status PipelineEngine::prepare(const Model& model, const EngineOptions& options)
                 model.layers[i + 1].kind == LayerKind::MaxPool2d && step->fuseMaxPool(model.layers[i + 1])) {
                 const Layer& pool = model.layers[++i];
                 step->info.layer += "+" + pool.name;
-                step->info.note += std::string(step->info.note.empty() ? "" : "; ") + "max-pool fused: conv rows pooled while in L1";
             }
             sparse_src = false;
             break;

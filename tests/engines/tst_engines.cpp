@@ -98,6 +98,8 @@ private slots:
         models.emplace_back("odd-independent", std::make_shared<Model>(sstest::oddModel(6, RouteLayout::Independent, true)));
         models.emplace_back("odd-random", std::make_shared<Model>(sstest::oddModel(7, RouteLayout::Shared, false)));
         models.emplace_back("pooled", std::make_shared<Model>(sstest::pooledModel(8)));
+        models.emplace_back("pooled-wide", std::make_shared<Model>(sstest::pooledModel(10, 1, 40, 2)));
+        models.emplace_back("pooled-banded", std::make_shared<Model>(sstest::pooledModel(11, 4, 12, 1)));
 
         std::vector<std::string> isas;
         for (auto isa : kernels::allIsas())

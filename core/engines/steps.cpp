@@ -159,13 +159,12 @@ public:
 
     void run(const float* x, float* y, int items, StepPool& pool, StepCounters& c) override
     {
-        int64_t nz = 0;
-        for (int it = 0; it < items; ++it)
-            nz += countNonzeros(x + size_t(it) * in.size(), in.size());
-        c.nonzeros += nz;
         c.macs += macs_per_item * items;
         const int slots = int(out_count.size());
         pool.parallelFor(slots, [&](int s0, int s1, int) {
+            // the items in proportion to this chunk of slots: the chunks partition [0, items)
+            const int i0 = int(int64_t(items) * s0 / slots), i1 = int(int64_t(items) * s1 / slots);
+            c.nonzeros += countNonzeros(x + size_t(i0) * in.size(), int64_t(i1 - i0) * in.size());
             kernels::GatherLinearArgs a{x, int(in.size()), items, s1 - s0, slot_begin.data() + s0, index.data(),
                                         weights.data(), gpad, out_start.data() + s0, out_count.data() + s0,
                                         bias.data(), y, out.c};
@@ -186,14 +185,11 @@ public:
 
     void run(const float* x, float* y, int items, StepPool& pool, StepCounters& c) override
     {
-        int64_t nz = 0;
-        for (int it = 0; it < items; ++it)
-            nz += countNonzeros(x + size_t(it) * in.size(), in.size());
-        c.nonzeros += nz;
         const int M = out.c, positions = out.h * out.w;
         c.macs += int64_t(row_begin.back()) * positions * items;
         const size_t padded = size_t(ph) * pw * in.c;
         pool.parallelFor(items * out.h, [&](int b, int e, int worker) {
+            c.nonzeros += countItemsStarting(x, in.size(), out.h, b, e);
             for (int t = b; t < e; ++t) {
                 const int item = t / out.h, oy = t % out.h;
                 const float* xi = x + size_t(item) * in.size();

@@ -497,7 +497,7 @@ Status PipelineEngine::inferDepthFirst(const float* input, int batch, float* log
         for (size_t s = 0; s < nsteps; ++s) {
             counters_[s]->macs += local[s].macs.load(std::memory_order_relaxed);
             counters_[s]->nonzeros += local[s].nonzeros.load(std::memory_order_relaxed);
-            worker_seconds_[size_t(w)][s] = secs[s];
+            worker_seconds_[size_t(w)][s] += secs[s]; // a worker may be handed this function twice
         }
     });
     // A layer's time is its share of the batch's wall time: the workers ran side by side, so

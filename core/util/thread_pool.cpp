@@ -31,6 +31,9 @@ void chunk(int n, int parts, int i, int* b, int* e)
 }
 
 constexpr int kSpinMicros = 50;
+// Chunks per thread: a worker whose core is shared with another process takes fewer of them
+// instead of holding every other worker up at the end of the call.
+constexpr int kChunksPerThread = 4;
 
 inline void cpuRelax()
 {
@@ -54,6 +57,16 @@ bool spinUntil(const F& done)
 }
 } // namespace
 
+void ThreadPool::runChunks(const std::function<void(int, int, int)>& fn, int n, int chunks, int worker)
+{
+    for (int c; (c = next_chunk_.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
+        int b, e;
+        chunk(n, chunks, c, &b, &e);
+        if (b < e)
+            fn(b, e, worker);
+    }
+}
+
 void ThreadPool::parallelFor(int n, const std::function<void(int, int, int)>& fn)
 {
     if (n <= 0)
@@ -66,14 +79,13 @@ void ThreadPool::parallelFor(int n, const std::function<void(int, int, int)>& fn
         std::lock_guard<std::mutex> lock(mutex_);
         job_ = &fn;
         job_n_ = n;
+        job_chunks_ = std::min(n, threads_ * kChunksPerThread);
+        next_chunk_.store(0, std::memory_order_relaxed);
         pending_.store(threads_ - 1, std::memory_order_relaxed);
         generation_.fetch_add(1, std::memory_order_release); // publishes job_ and job_n_
     }
     wake_.notify_all();
-    int b, e;
-    chunk(n, threads_, 0, &b, &e);
-    if (b < e)
-        fn(b, e, 0);
+    runChunks(fn, n, job_chunks_, 0);
     if (!spinUntil([this] { return pending_.load(std::memory_order_acquire) == 0; })) {
         std::unique_lock<std::mutex> lock(mutex_);
         done_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
@@ -94,17 +106,15 @@ void ThreadPool::workerLoop(int index)
         if (stop_.load(std::memory_order_acquire))
             return;
         const std::function<void(int, int, int)>* job;
-        int n;
+        int n, chunks;
         {
             std::lock_guard<std::mutex> lock(mutex_);
             seen = generation_.load(std::memory_order_relaxed);
             job = job_;
             n = job_n_;
+            chunks = job_chunks_;
         }
-        int b, e;
-        chunk(n, threads_, index, &b, &e);
-        if (b < e)
-            (*job)(b, e, index);
+        runChunks(*job, n, chunks, index);
         if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
             std::lock_guard<std::mutex> lock(mutex_); // the caller checks pending_ under the lock: no lost wake-up
             done_.notify_one();

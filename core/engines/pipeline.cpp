@@ -72,13 +72,15 @@ public:
         }
     }
     bool inPlace() const override { return true; }
-    void run(const float* x, float* y, int items, StepPool&, StepCounters&) override
+    void run(const float* x, float* y, int items, StepPool& pool, StepCounters&) override
     {
         const int C = in.c;
-        const int64_t n = items * in.size() / C;
-        for (int64_t p = 0; p < n; ++p)
-            for (int c = 0; c < C; ++c)
-                y[p * C + c] = x[p * C + c] * scale_[size_t(c)] + shift_[size_t(c)];
+        const int64_t per_item = in.size() / C;
+        pool.parallelFor(items, [&](int b, int e, int) {
+            for (int64_t p = b * per_item; p < e * per_item; ++p)
+                for (int c = 0; c < C; ++c)
+                    y[p * C + c] = x[p * C + c] * scale_[size_t(c)] + shift_[size_t(c)];
+        });
     }
 
 private:
@@ -93,11 +95,13 @@ public:
         info = baseInfo(L.name, "relu", s);
     }
     bool inPlace() const override { return true; }
-    void run(const float* x, float* y, int items, StepPool&, StepCounters&) override
+    void run(const float* x, float* y, int items, StepPool& pool, StepCounters&) override
     {
-        const int64_t n = items * in.size();
-        for (int64_t i = 0; i < n; ++i)
-            y[i] = std::max(0.0f, x[i]);
+        const int64_t n = in.size();
+        pool.parallelFor(items, [&](int b, int e, int) {
+            for (int64_t i = b * n; i < e * n; ++i)
+                y[i] = std::max(0.0f, x[i]);
+        });
     }
 };
 
@@ -344,7 +348,6 @@ Status PipelineEngine::prepare(const Model& model, const EngineOptions& options)
                 model.layers[i + 1].kind == LayerKind::MaxPool2d && step->fuseMaxPool(model.layers[i + 1])) {
                 const Layer& pool = model.layers[++i];
                 step->info.layer += "+" + pool.name;
-                step->info.note += std::string(step->info.note.empty() ? "" : "; ") + "max-pool fused: conv rows pooled while in L1";
             }
             sparse_src = false;
             break;
@@ -463,17 +466,26 @@ Status PipelineEngine::inferDepthFirst(const float* input, int batch, float* log
             worker_buf_[size_t(w)].resize(2 * need);
         worker_seconds_[size_t(w)].assign(steps_.size(), 0.0);
     }
-    pool_->parallelFor(batch, [&](int first, int end, int w) {
+    // Items are handed out one at a time from a shared counter, not in fixed shares: on a shared
+    // machine a worker whose core is busy takes fewer items instead of holding the call up.
+    // Counters and times are kept per worker (on its own cache lines) and added once at the end:
+    // shared atomics updated by every item on every step had bounced between the cores.
+    std::atomic<int> next{0};
+    const size_t nsteps = steps_.size();
+    pool_->parallelFor(workers, [&](int, int, int w) {
         StepPool inline_pool(*pool_, w);
-        std::vector<double>& secs = worker_seconds_[size_t(w)];
-        for (int item = first; item < end; ++item) {
+        std::unique_ptr<StepCounters[]> local(new StepCounters[nsteps]);
+        constexpr size_t kPad = 8; // 64 bytes either side: no line shared with another worker's
+        std::vector<double> secs_buf(nsteps + 2 * kPad, 0.0);
+        double* secs = secs_buf.data() + kPad;
+        for (int item; (item = next.fetch_add(1, std::memory_order_relaxed)) < batch;) {
             float* a = worker_buf_[size_t(w)].data();
             float* b = a + need;
             toChannelsLast(input + size_t(item) * input_.size(), a);
-            for (size_t s = 0; s < steps_.size(); ++s) {
+            for (size_t s = 0; s < nsteps; ++s) {
                 const auto t0 = std::chrono::steady_clock::now();
                 const bool in_place = steps_[s]->inPlace();
-                steps_[s]->run(a, in_place ? a : b, 1, inline_pool, *counters_[s]);
+                steps_[s]->run(a, in_place ? a : b, 1, inline_pool, local[s]);
                 secs[s] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
                 if (!in_place)
                     std::swap(a, b);
@@ -481,6 +493,11 @@ Status PipelineEngine::inferDepthFirst(const float* input, int batch, float* log
             float* out = logits + size_t(item) * out_size_;
             for (int j = 0; j < out_size_; ++j)
                 out[out_perm_[size_t(j)]] = a[j];
+        }
+        for (size_t s = 0; s < nsteps; ++s) {
+            counters_[s]->macs += local[s].macs.load(std::memory_order_relaxed);
+            counters_[s]->nonzeros += local[s].nonzeros.load(std::memory_order_relaxed);
+            worker_seconds_[size_t(w)][s] += secs[s]; // a worker may be handed this function twice
         }
     });
     // A layer's time is its share of the batch's wall time: the workers ran side by side, so

@@ -74,7 +74,8 @@ public:
     // in: items x in.size() floats, out: items x out.size(), channels-last, internal channel order.
     virtual void run(const float* in, float* out, int items, StepPool& pool, StepCounters& counters) = 0;
     // Takes over the max-pool L that follows (out becomes its output) when the step can pool its
-    // own output while it is still in cache; false leaves the pool to its own step.
+    // own output while it is still in cache (and says how in info.note); false leaves the pool to
+    // its own step.
     virtual bool fuseMaxPool(const Layer& L) { (void)L; return false; }
     // True when run(x, x, ...) is valid (elementwise steps, k-WTA): the pipeline then runs the step
     // in place and skips a copy of the whole map.

@@ -23,6 +23,16 @@ int64_t countNonzeros(const float* x, int64_t n)
     return c;
 }
 
+// Non-zeros of the items whose first work unit (of units_per_item) lies in [b, e): summed over a
+// parallelFor's chunks, every item is counted once, by the worker that starts it.
+int64_t countItemsStarting(const float* x, int64_t item_size, int units_per_item, int b, int e)
+{
+    int64_t nz = 0;
+    for (int item = (b + units_per_item - 1) / units_per_item; item * units_per_item < e; ++item)
+        nz += countNonzeros(x + size_t(item) * item_size, item_size);
+    return nz;
+}
+
 // Per-worker scratch buffers. The outer vectors are sized once, up front: workers only ever grow
 // their own inner buffer, so no thread reallocates storage another thread is using.
 struct Scratch {
@@ -60,6 +70,11 @@ public:
     // tile each time (20 tiles per item instead of 17: 20% slower than not fusing, measured).
     static constexpr size_t kBandBytes = 32 * 1024;
     int pool_k = 0, pool_s = 0, band_rows = 1;
+    // A 2x2 stride-2 pool after a short fan-in (every slot <= 32 positions: the 1-channel conv1)
+    // pools in registers: each tile is one window's 4 positions, so no band is written or re-read.
+    // Long fan-ins keep the band: a 4-position tile would stream their weights (L2) more often.
+    bool reg_pool = false;
+    static constexpr int kRegPoolMaxFanIn = 32;
     ActShape conv;                    // the conv's own output shape (out is the pooled one then)
 
     bool fuseMaxPool(const Layer& L) override
@@ -71,6 +86,12 @@ public:
         pool_s = L.pool_stride;
         out = L.out_shape;
         band_rows = int(std::max<size_t>(1, kBandBytes / (sizeof(float) * size_t(pool_k) * conv.w * conv.c)));
+        reg_pool = pool_k == 2;
+        for (size_t s = 0; s + 1 < slot_begin.size(); ++s)
+            reg_pool = reg_pool && slot_begin[s + 1] - slot_begin[s] <= kRegPoolMaxFanIn;
+        info.note += std::string(info.note.empty() ? "" : "; ") +
+                     (reg_pool ? "max-pool fused: 2x2 windows pooled in registers, the conv map is never written"
+                               : "max-pool fused: conv rows pooled while in L1");
         if (info.kernel.rfind("conv.", 0) == 0) // <op>.<dtype>.<variant>.<isa>: the op becomes conv+maxpool
             info.kernel.insert(4, "+maxpool");
         return true;
@@ -81,26 +102,29 @@ public:
         const ActShape& co = pool_k ? conv : out;
         const int rows = pool_k ? out.h : co.h;  // work units per item: pooled rows, or conv rows
         const size_t padded = size_t(ph) * pw * in.c;
-        int64_t nz = 0;
-        for (int it = 0; it < items; ++it)
-            nz += countNonzeros(x + size_t(it) * in.size(), in.size());
-        c.nonzeros += nz;
-        c.macs += macs_per_position * (pool_k ? out.h * pool_k : co.h) * co.w * items;
+        c.macs += macs_per_position * (pool_k ? out.h * pool_k : co.h) * (reg_pool ? out.w * pool_k : co.w) * items;
         pool.parallelFor(items * rows, [&](int b, int e, int worker) {
+            c.nonzeros += countItemsStarting(x, in.size(), rows, b, e); // in the workers: no serial pass
             int t = b;
             while (t < e) {
                 const int item = t / rows;
                 const int r0 = t % rows;
                 const int r1 = std::min(rows, r0 + (e - t));
                 // one request for both buffers: a second, larger one could move the first
-                float* const work = scratch.floats(worker, padded + (pool_k ? size_t(band_rows) * pool_k * co.w * co.c : 0));
+                float* const work = scratch.floats(worker, padded + (pool_k && !reg_pool ? size_t(band_rows) * pool_k * co.w * co.c : 0));
                 const float* xi = x + size_t(item) * in.size();
                 if (pad > 0) {
                     pack::padInput(xi, in, pad, work);
                     xi = work;
                 }
                 float* yi = y + size_t(item) * out.size();
-                if (!pool_k) {
+                if (reg_pool) {
+                    kernels::GatherConvArgs a{xi, pw, in.c, co.h, co.w, co.c, stride, int(out_count.size()),
+                                              slot_begin.data(), offsets.data(), weights.data(), gpad,
+                                              out_start.data(), out_count.data(), bias.data(), yi, r0, r1};
+                    a.pool = 2;
+                    k->gather_conv(a);
+                } else if (!pool_k) {
                     kernels::GatherConvArgs a{xi, pw, in.c, co.h, co.w, co.c, stride, int(out_count.size()),
                                               slot_begin.data(), offsets.data(), weights.data(), gpad,
                                               out_start.data(), out_count.data(), bias.data(), yi, r0, r1};
@@ -135,13 +159,12 @@ public:
 
     void run(const float* x, float* y, int items, StepPool& pool, StepCounters& c) override
     {
-        int64_t nz = 0;
-        for (int it = 0; it < items; ++it)
-            nz += countNonzeros(x + size_t(it) * in.size(), in.size());
-        c.nonzeros += nz;
         c.macs += macs_per_item * items;
         const int slots = int(out_count.size());
         pool.parallelFor(slots, [&](int s0, int s1, int) {
+            // the items in proportion to this chunk of slots: the chunks partition [0, items)
+            const int i0 = int(int64_t(items) * s0 / slots), i1 = int(int64_t(items) * s1 / slots);
+            c.nonzeros += countNonzeros(x + size_t(i0) * in.size(), int64_t(i1 - i0) * in.size());
             kernels::GatherLinearArgs a{x, int(in.size()), items, s1 - s0, slot_begin.data() + s0, index.data(),
                                         weights.data(), gpad, out_start.data() + s0, out_count.data() + s0,
                                         bias.data(), y, out.c};
@@ -162,14 +185,11 @@ public:
 
     void run(const float* x, float* y, int items, StepPool& pool, StepCounters& c) override
     {
-        int64_t nz = 0;
-        for (int it = 0; it < items; ++it)
-            nz += countNonzeros(x + size_t(it) * in.size(), in.size());
-        c.nonzeros += nz;
         const int M = out.c, positions = out.h * out.w;
         c.macs += int64_t(row_begin.back()) * positions * items;
         const size_t padded = size_t(ph) * pw * in.c;
         pool.parallelFor(items * out.h, [&](int b, int e, int worker) {
+            c.nonzeros += countItemsStarting(x, in.size(), out.h, b, e);
             for (int t = b; t < e; ++t) {
                 const int item = t / out.h, oy = t % out.h;
                 const float* xi = x + size_t(item) * in.size();

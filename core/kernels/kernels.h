@@ -33,6 +33,9 @@ struct GatherConvArgs {
     const float* bias;           // [M] in output channel order
     float* y;
     int row_begin, row_end;      // output rows to compute
+    // 2: fuse a 2x2 stride-2 max-pool in registers: y is the pooled map (out_w / 2 wide, channel
+    // stride M) and row_begin/row_end count pooled rows; out_h/out_w stay the conv's.
+    int pool = 0;
 };
 
 // Linear "gather": y[b][out_start .. +G) = bias + sum_{n in slot} x[b][index[n]] * w[n][..],

@@ -73,22 +73,24 @@ Model oddModel(uint64_t seed, RouteLayout routes, bool complementary)
     return m;
 }
 
-Model pooledModel(uint64_t seed)
+Model pooledModel(uint64_t seed) { return pooledModel(seed, 1, 8, 2); }
+
+Model pooledModel(uint64_t seed, int in_channels, int out_channels, int P)
 {
     std::mt19937_64 rng(seed);
     Model m;
     m.name = "pooled";
-    m.input = {1, 13, 11};
+    m.input = {in_channels, 13, 11};
     for (int i = 0; i < 5; ++i)
         m.classes.push_back(std::string(1, 'c') + std::to_string(i));
     Layer c1;
-    c1.kind = LayerKind::Conv2d; c1.name = "c1"; c1.in_channels = 1; c1.out_channels = 8;
-    c1.kernel_h = 3; c1.kernel_w = 3; c1.stride = 2; c1.padding = 1; c1.weight_density = 0.5; c1.group_size = 2;
-    Layer bn; bn.kind = LayerKind::BatchNorm; bn.name = "bn"; bn.num_features = 8; bn.affine = true;
+    c1.kind = LayerKind::Conv2d; c1.name = "c1"; c1.in_channels = in_channels; c1.out_channels = out_channels;
+    c1.kernel_h = 3; c1.kernel_w = 3; c1.stride = 2; c1.padding = 1; c1.weight_density = 1.0 / P; c1.group_size = P;
+    Layer bn; bn.kind = LayerKind::BatchNorm; bn.name = "bn"; bn.num_features = out_channels; bn.affine = true;
     Layer p1; p1.kind = LayerKind::MaxPool2d; p1.name = "p1"; p1.pool_kernel = 2; p1.pool_stride = 2;
     Layer k1; k1.kind = LayerKind::KWinners2d; k1.name = "k1"; k1.percent_on = 0.3; k1.boost_strength = 0.5;
     Layer f; f.kind = LayerKind::Flatten; f.name = "flat";
-    Layer l1; l1.kind = LayerKind::Linear; l1.name = "out"; l1.in_features = 8 * 3 * 3; l1.out_features = 5;
+    Layer l1; l1.kind = LayerKind::Linear; l1.name = "out"; l1.in_features = out_channels * 3 * 3; l1.out_features = 5;
     Layer sm; sm.kind = LayerKind::LogSoftmax; sm.name = "sm";
     m.layers = {c1, bn, p1, k1, f, l1, sm};
     if (!m.inferShapes())

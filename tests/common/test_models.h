@@ -45,6 +45,10 @@ ss::Model oddModel(uint64_t seed, ss::RouteLayout routes, bool complementary);
 // A dense-input conv with padding 1 and stride 2 on an odd map (13x11 -> 7x6), batch norm, then a
 // 2x2 max-pool that drops the last conv row (floor): the conv + max-pool fusion's edge cases.
 ss::Model pooledModel(uint64_t seed);
+// The same network with a wider conv (in_channels x 3x3 fan-in, out_channels outputs, groups of P):
+// 40 outputs in 2 groups fill one full register-pooled tile and a partial one; 4 input channels
+// (fan-in 36 > 32) take the banded pool instead.
+ss::Model pooledModel(uint64_t seed, int in_channels, int out_channels, int P);
 
 // Weights, masks, batch-norm statistics and duty cycles for a model whose shapes are inferred.
 void fillParameters(ss::Model& m, std::mt19937_64& rng, ss::RouteLayout routes, bool complementary);

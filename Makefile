@@ -33,8 +33,11 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
+# Extra arguments for the first configure of $(BUILD_DIR); CI passes -DCMAKE_UNITY_BUILD=ON (.ci/run).
+CMAKE_ARGS ?=
+
 $(BUILD_DIR)/CMakeCache.txt:
-	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS) >/dev/null
 
 configure: deps $(BUILD_DIR)/CMakeCache.txt
 

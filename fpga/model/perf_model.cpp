@@ -177,6 +177,13 @@ StageEstimate stageEstimate(const q8::QStep& s, Variant v, double K, const Part&
         r.dsp = std::ceil(L * U / 2); // two int8 MACs sharing one operand per DSP48E2 (WP486)
         const double rb = log2Ceil(lp.P);
         addMemory(r, part, 32, M); // bias
+        // Per-output requantisation table (per-channel weight scales): mult 32 bits + shift 6 bits per
+        // output. The dense-input kernels read one entry per lane and cycle (group-major, partitioned
+        // L ways); the sparse-input kernels one per result.
+        if (lp.sparse_input)
+            addMemory(r, part, 38, M);
+        else
+            addMemory(r, part, L * 38, P * passes);
         if (lp.sparse_input) {
             st.kernel = std::string(w.conv ? "conv" : "linear") + ".i8.cs-sparse.hls";
             addMemory(r, part, 40, 2 * std::max(1.0, K)); // winners list, ping-pong

@@ -93,7 +93,8 @@ struct QuantOptions {
     // Optional calibration items (model.input.size() floats each): when given, every activation
     // scale is (percentile of |x|) / 127 of the fp32 model's own activations on them.
     std::vector<float> calibration;
-    // Without calibration items: data-free calibration on this many pseudo-random items uniform over
+    // Without calibration items, for an untrained model only (a trained model's batch-norm statistics
+    // already describe its training data: analytic rules): data-free calibration on this many pseudo-random items uniform over
     // the declared input domain [-top_db, 0] (fixed generator, deterministic); each activation range
     // is max(analytic rule, measured range), so a model whose batch-norm statistics do not match its
     // weights (e.g. the untrained `synth` model) does not saturate. 0 = analytic rules only.

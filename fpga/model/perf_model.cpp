@@ -178,12 +178,18 @@ StageEstimate stageEstimate(const q8::QStep& s, Variant v, double K, const Part&
         const double rb = log2Ceil(lp.P);
         addMemory(r, part, 32, M); // bias
         // Per-output requantisation table (per-channel weight scales): mult 32 bits + shift 6 bits per
-        // output. The dense-input kernels read one entry per lane and cycle (group-major, partitioned
-        // L ways); the sparse-input kernels one per result.
-        if (lp.sparse_input)
+        // output. The sparse-input kernels read one entry per result (one memory, M deep); the
+        // dense-input kernels one per lane and cycle (group-major, partitioned L ways): L banks of
+        // P * passes entries each, LUTRAM at these depths.
+        if (lp.sparse_input) {
             addMemory(r, part, 38, M);
-        else
-            addMemory(r, part, L * 38, P * passes);
+        } else {
+            Resources bank{};
+            addMemory(bank, part, 38, P * passes);
+            r.lut += L * bank.lut;
+            r.bram36 += L * bank.bram36;
+            r.uram += L * bank.uram;
+        }
         if (lp.sparse_input) {
             st.kernel = std::string(w.conv ? "conv" : "linear") + ".i8.cs-sparse.hls";
             addMemory(r, part, 40, 2 * std::max(1.0, K)); // winners list, ping-pong

@@ -757,7 +757,7 @@ private slots:
             agree_pl += am(ll) == am(lr);
         }
         qInfo("q8 vs fp32 argmax on %d windows of the committed clips: %d agree (per-layer weight scales: %d)", items, agree, agree_pl);
-        QVERIFY2(agree >= int(0.85 * items), std::to_string(agree).c_str()); // measured: 70 of 78
+        QVERIFY2(agree >= int(0.85 * items), std::to_string(agree).c_str()); // measured: 71 of 78
     }
 
     void q8ArgmaxAgreement_data() { networkThroughFpgaSim_data(); }

@@ -2,12 +2,14 @@
 // computed here on the CPU by plain, independent loops so that the kernels' C-simulation can be
 // checked bit-exact against it. docs/fpga-model.md ("Fixed-point scheme") gives the maths.
 //
-//   activations  int8, symmetric, one scale per tensor (s_x);   weights int8, one scale per layer (s_w)
-//   accumulator  int32:  acc = bias_q + sum w_q * x_q,          bias_q = round(b / (s_x s_w))
-//   requantise   y_q = clamp((acc * mult + 2^(shift-1)) >> shift, lo, 127),  mult * 2^-shift = s_x s_w / s_y
+//   activations  int8, symmetric, one scale per tensor (s_x); the input centred first (input_offset)
+//   weights      int8, symmetric, one scale per output channel (s_w[o]) after batch-norm folding
+//   accumulator  int32:  acc = bias_q + sum w_q * x_q,          bias_q = round(b / (s_x s_w[o]))
+//   requantise   y_q = clamp((acc * mult[o] + 2^(shift[o]-1)) >> shift[o], lo, 127),
+//                mult[o] * 2^-shift[o] = s_x s_w[o] / s_y
 //   k-WTA        score = x_q * boost_q (boost in unsigned Q8.8), top k scores, ties to the lower
 //                PyTorch (C,H,W) flat index; the raw x_q of the winners pass on
-//   last layer   raw int32 accumulators, logits = acc * s_x s_w (then log-softmax in double, if any)
+//   last layer   raw int32 accumulators, logits = acc * s_x s_w[o] (then log-softmax in double, if any)
 #pragma once
 
 #include "engines/engine.h"
@@ -49,13 +51,14 @@ struct QWeighted {
     double weight_density = 1.0;
     std::vector<int8_t> weight;             // [M][N], masked, quantised
     std::vector<uint8_t> mask;              // [M][N] 0/1
-    std::vector<int32_t> bias;              // [M] at scale s_x * s_w
-    float in_scale = 1, w_scale = 1, out_scale = 1;
-    int32_t mult = 0;
-    int shift = 1;
+    std::vector<int32_t> bias;              // [M] at scale s_x * s_w[o]
+    float in_scale = 1, out_scale = 1;
+    std::vector<float> w_scale;             // [M] weight scale of each output (all equal: per-layer scale)
+    std::vector<int32_t> mult;              // [M] requantisation multiplier of each output
+    std::vector<uint8_t> shift;             // [M] and its shift: mult[o] * 2^-shift[o] ~= s_x s_w[o] / s_y
     bool relu = false;                      // a ReLU folded into the requantisation
     bool raw_out = false;                   // last weighted layer: int32 accumulators out
-    double dequant = 1.0;                   // raw_out: logit = acc * dequant
+    std::vector<double> dequant;            // [M] raw_out: logit o = acc[o] * dequant[o] (= s_x s_w[o])
 };
 
 struct QPool {
@@ -79,6 +82,7 @@ struct QStep {
 struct QNet {
     ActShape input;
     float input_scale = 1;
+    float input_offset = 0;                 // added to every input before quantising (folded into layer 1's bias)
     std::vector<QStep> steps;
     int classes = 0;
     bool log_softmax = false;
@@ -89,13 +93,18 @@ struct QuantOptions {
     // Optional calibration items (model.input.size() floats each): when given, every activation
     // scale is (percentile of |x|) / 127 of the fp32 model's own activations on them.
     std::vector<float> calibration;
-    // Without calibration items: data-free calibration on this many pseudo-random items uniform over
+    // Without calibration items, for an untrained model only (a trained model's batch-norm statistics
+    // already describe its training data: analytic rules): data-free calibration on this many pseudo-random items uniform over
     // the declared input domain [-top_db, 0] (fixed generator, deterministic); each activation range
     // is max(analytic rule, measured range), so a model whose batch-norm statistics do not match its
     // weights (e.g. the untrained `synth` model) does not saturate. 0 = analytic rules only.
     int synthetic_items = 8;
     // Percentile of |x| taken as an activation's range (100 = max).
     double percentile = 100.0;
+    // One weight scale per output channel (s_w[o] = max_n |W'[o][n]| / 127) instead of one per layer.
+    bool per_channel_weights = true;
+    // Centre the one-sided input domain on 0 (see quantise); only when the first layer allows it.
+    bool centre_input = true;
 };
 
 // Refuses (one sentence naming the layer) what the fixed-point kernels cannot run: stand-alone

@@ -20,27 +20,33 @@ namespace sshls {
 template <int Lanes, int Pos>
 void csDenseConv(const int8_t* in, const int8_t* wc, const uint8_t* route, const int32_t* bias, int8_t* out, int32_t* out_acc,
                  int cin, int in_h, int in_w, int kh, int kw, int stride, int pad, int out_h, int out_w,
-                 int M, int P, int G, int mult, int shift, int flags)
+                 int M, int P, int G, const int32_t* mult, const uint8_t* shift, int flags)
 {
 #pragma HLS INLINE
     static_assert(Lanes >= 1 && Pos >= 1, "at least one lane and one position per cycle");
-    // On-chip copies of the packed weights, one row of G lanes per fan-in position.
+    // On-chip copies of the packed weights, one row of G lanes per fan-in position, and of the
+    // per-output requantisation (group-major, one slot per lane and cycle).
     static int8_t buf_wc[kConvMaxW];
     static uint8_t buf_route[kConvMaxW];
+    static int32_t buf_mult[kMaxOut];
+    static uint8_t buf_shift[kMaxOut];
 #pragma HLS ARRAY_PARTITION variable=buf_wc cyclic factor=Lanes dim=1
 #pragma HLS ARRAY_PARTITION variable=buf_route cyclic factor=Lanes dim=1
+#pragma HLS ARRAY_PARTITION variable=buf_mult cyclic factor=Lanes dim=1
+#pragma HLS ARRAY_PARTITION variable=buf_shift cyclic factor=Lanes dim=1
     const int N = cin * kh * kw;
     const int OHW = out_h * out_w;
 #ifndef __SYNTHESIS__
     assert(P >= 1 && P <= kMaxP && G >= 1 && G * P >= M);
-    assert(N * G <= kConvMaxW && cin * in_h * in_w <= kMaxAct && M * OHW <= kMaxAct);
-    assert(shift >= 1 && shift <= 62);
+    assert(N * G <= kConvMaxW && cin * in_h * in_w <= kMaxAct && M * OHW <= kMaxAct && G * P <= kMaxOut);
 #endif
     const bool relu = (flags & kFlagRelu) != 0;
     const bool raw = (flags & kFlagRawOut) != 0;
 
-    if (flags & kFlagLoadWeights)
+    if (flags & kFlagLoadWeights) {
         loadPackedWeights(wc, route, buf_wc, buf_route, N * G);
+        loadRequant(mult, shift, buf_mult, buf_shift, M, P, G, true);
+    }
 
     static int8_t inbuf[kMaxAct];
 #pragma HLS ARRAY_PARTITION variable=inbuf cyclic factor=Pos dim=1
@@ -105,7 +111,7 @@ groups:
         write_positions:
             for (int s = 0; s < Pos; ++s) {
                 if (p0 + s < OHW)
-                    writeGroupOutputs<Lanes>(acc[s], P, G, M, OHW, p0 + s, raw, out, out_acc, mult, shift, relu, g0);
+                    writeGroupOutputs<Lanes>(acc[s], P, G, M, OHW, p0 + s, raw, out, out_acc, buf_mult, buf_shift, relu, g0);
             }
         }
     }
@@ -113,23 +119,28 @@ groups:
 
 template <int Lanes, int FanIn>
 void csDenseLinear(const int8_t* in, const int8_t* wc, const uint8_t* route, const int32_t* bias, int8_t* out, int32_t* out_acc,
-                   int N, int M, int P, int G, int mult, int shift, int flags)
+                   int N, int M, int P, int G, const int32_t* mult, const uint8_t* shift, int flags)
 {
 #pragma HLS INLINE
     static_assert(Lanes >= 1 && FanIn >= 1, "at least one lane and one fan-in position per cycle");
     static int8_t buf_wc[kLinMaxW];
     static uint8_t buf_route[kLinMaxW];
+    static int32_t buf_mult[kMaxOut];
+    static uint8_t buf_shift[kMaxOut];
 #pragma HLS ARRAY_PARTITION variable=buf_wc cyclic factor=Lanes dim=1
 #pragma HLS ARRAY_PARTITION variable=buf_route cyclic factor=Lanes dim=1
+#pragma HLS ARRAY_PARTITION variable=buf_mult cyclic factor=Lanes dim=1
+#pragma HLS ARRAY_PARTITION variable=buf_shift cyclic factor=Lanes dim=1
 #ifndef __SYNTHESIS__
     assert(P >= 1 && P <= kMaxP && G >= 1 && G * P >= M);
-    assert(N * G <= kLinMaxW && N <= kMaxAct);
-    assert(shift >= 1 && shift <= 62);
+    assert(N * G <= kLinMaxW && N <= kMaxAct && G * P <= kMaxOut);
 #endif
     const bool relu = (flags & kFlagRelu) != 0;
     const bool raw = (flags & kFlagRawOut) != 0;
-    if (flags & kFlagLoadWeights)
+    if (flags & kFlagLoadWeights) {
         loadPackedWeights(wc, route, buf_wc, buf_route, N * G);
+        loadRequant(mult, shift, buf_mult, buf_shift, M, P, G, true);
+    }
     static int32_t acc[FanIn][Lanes][kMaxP];
 #pragma HLS ARRAY_PARTITION variable=acc complete dim=0
     const int passes = (G + Lanes - 1) / Lanes;
@@ -176,7 +187,7 @@ groups:
                 }
             }
         }
-        writeGroupOutputs<Lanes>(acc[0], P, G, M, 1, 0, raw, out, out_acc, mult, shift, relu, g0);
+        writeGroupOutputs<Lanes>(acc[0], P, G, M, 1, 0, raw, out, out_acc, buf_mult, buf_shift, relu, g0);
     }
 }
 

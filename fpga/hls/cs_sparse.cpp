@@ -7,7 +7,7 @@ extern "C" {
 void ss_cs_sparse_conv(const int32_t* win_idx, const int8_t* win_val, int count,
                        const int8_t* wc, const uint8_t* route, const int32_t* bias, int8_t* out, int32_t* out_acc,
                        int cin, int in_h, int in_w, int kh, int kw, int stride, int pad, int out_h, int out_w,
-                       int M, int P, int G, int mult, int shift, int flags)
+                       int M, int P, int G, const int32_t* mult, const uint8_t* shift, int flags)
 {
 #pragma HLS INTERFACE m_axi port=win_idx offset=slave bundle=gmem0
 #pragma HLS INTERFACE m_axi port=win_val offset=slave bundle=gmem0
@@ -29,8 +29,8 @@ void ss_cs_sparse_conv(const int32_t* win_idx, const int8_t* win_val, int count,
 #pragma HLS INTERFACE s_axilite port=M
 #pragma HLS INTERFACE s_axilite port=P
 #pragma HLS INTERFACE s_axilite port=G
-#pragma HLS INTERFACE s_axilite port=mult
-#pragma HLS INTERFACE s_axilite port=shift
+#pragma HLS INTERFACE m_axi port=mult offset=slave bundle=gmem2
+#pragma HLS INTERFACE m_axi port=shift offset=slave bundle=gmem2
 #pragma HLS INTERFACE s_axilite port=flags
 #pragma HLS INTERFACE s_axilite port=return
     sshls::csSparseConv<SS_SPARSE_CONV_LANES, SS_SPARSE_CONV_TAPS>(win_idx, win_val, count, wc, route, bias, out, out_acc, cin, in_h, in_w,
@@ -39,7 +39,7 @@ void ss_cs_sparse_conv(const int32_t* win_idx, const int8_t* win_val, int count,
 
 void ss_cs_sparse_linear(const int32_t* win_idx, const int8_t* win_val, int count,
                          const int8_t* wc, const uint8_t* route, const int32_t* bias, int8_t* out, int32_t* out_acc,
-                         int N, int M, int P, int G, int mult, int shift, int flags)
+                         int N, int M, int P, int G, const int32_t* mult, const uint8_t* shift, int flags)
 {
 #pragma HLS INTERFACE m_axi port=win_idx offset=slave bundle=gmem0
 #pragma HLS INTERFACE m_axi port=win_val offset=slave bundle=gmem0
@@ -53,8 +53,8 @@ void ss_cs_sparse_linear(const int32_t* win_idx, const int8_t* win_val, int coun
 #pragma HLS INTERFACE s_axilite port=M
 #pragma HLS INTERFACE s_axilite port=P
 #pragma HLS INTERFACE s_axilite port=G
-#pragma HLS INTERFACE s_axilite port=mult
-#pragma HLS INTERFACE s_axilite port=shift
+#pragma HLS INTERFACE m_axi port=mult offset=slave bundle=gmem2
+#pragma HLS INTERFACE m_axi port=shift offset=slave bundle=gmem2
 #pragma HLS INTERFACE s_axilite port=flags
 #pragma HLS INTERFACE s_axilite port=return
     sshls::csSparseLinear<SS_SPARSE_LINEAR_LANES>(win_idx, win_val, count, wc, route, bias, out, out_acc, N, M, P, G, mult, shift, flags);

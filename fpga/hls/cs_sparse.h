@@ -26,7 +26,8 @@ struct Tap {
     int8_t val;
 };
 struct Result {
-    int32_t o;
+    int32_t o;  // output index (channel * OH*OW + position)
+    int32_t ch; // output channel: selects the requantisation (per-channel scales)
     int32_t acc;
 };
 
@@ -123,12 +124,12 @@ drain:
                 sum += acc[u][l][j];
             }
             if (g < G && o < M)
-                res.write({o * OHW + pos, sum});
+                res.write({o * OHW + pos, o, sum});
         }
     }
 }
 
-inline void writeResults(stream<Result>& res, int total, int8_t* out, int32_t* out_acc, int32_t mult, int shift, int flags)
+inline void writeResults(stream<Result>& res, int total, int8_t* out, int32_t* out_acc, const int32_t* mult, const uint8_t* shift, int flags)
 {
     const bool relu = (flags & kFlagRelu) != 0;
     const bool raw = (flags & kFlagRawOut) != 0;
@@ -139,7 +140,7 @@ write_back:
         if (raw)
             out_acc[r.o] = r.acc;
         else
-            out[r.o] = requant(r.acc, mult, shift, relu);
+            out[r.o] = requant(r.acc, mult[r.ch], shift[r.ch], relu);
     }
 }
 
@@ -179,7 +180,7 @@ drain:
 #pragma HLS UNROLL
             const int g = g0 + l, o = g * P + r;
             if (g < G && o < M)
-                res.write({o, acc[l][r]});
+                res.write({o, o, acc[l][r]});
         }
     }
 }
@@ -196,7 +197,7 @@ inline int passOutputs(int g0, int Lanes, int G, int P, int M, int per_output)
 template <int Lanes, int Taps>
 void sparseConvPass(const int32_t* win_idx, const int8_t* win_val, int count, const int8_t* buf_wc, const uint8_t* buf_route,
                     const int32_t* bias, int8_t* out, int32_t* out_acc, int in_h, int in_w, int kh, int kw, int stride, int pad,
-                    int out_h, int out_w, int M, int P, int G, int g0, int mult, int shift, int flags)
+                    int out_h, int out_w, int M, int P, int G, int g0, const int32_t* mult, const uint8_t* shift, int flags)
 {
     stream<Winner> s_win("s_win");
     stream<Tap> s_tap("s_tap");
@@ -216,32 +217,36 @@ void sparseConvPass(const int32_t* win_idx, const int8_t* win_val, int count, co
 template <int Lanes, int Taps>
 void csSparseConv(const int32_t* win_idx, const int8_t* win_val, int count, const int8_t* wc, const uint8_t* route, const int32_t* bias,
                   int8_t* out, int32_t* out_acc, int cin, int in_h, int in_w, int kh, int kw, int stride, int pad, int out_h, int out_w,
-                  int M, int P, int G, int mult, int shift, int flags)
+                  int M, int P, int G, const int32_t* mult, const uint8_t* shift, int flags)
 {
     static_assert(Lanes >= 1 && Taps >= 1, "at least one lane and one tap per cycle");
     static int8_t buf_wc[kConvMaxW];
     static uint8_t buf_route[kConvMaxW];
+    static int32_t buf_mult[kMaxOut]; // per-output requantisation, read once per result
+    static uint8_t buf_shift[kMaxOut];
 #pragma HLS ARRAY_PARTITION variable=buf_wc cyclic factor=Lanes dim=1
 #pragma HLS ARRAY_PARTITION variable=buf_route cyclic factor=Lanes dim=1
     const int N = cin * kh * kw;
     [[maybe_unused]] const int OHW = out_h * out_w; // for the capacity assert
 #ifndef __SYNTHESIS__
     assert(P >= 1 && P <= kMaxP && G >= 1 && G * P >= M);
-    assert(N * G <= kConvMaxW && P * OHW <= kConvMaxBank && count >= 0 && count <= cin * in_h * in_w);
-    assert(shift >= 1 && shift <= 62);
+    assert(N * G <= kConvMaxW && P * OHW <= kConvMaxBank && count >= 0 && count <= cin * in_h * in_w && M <= kMaxOut);
 #endif
-    if (flags & kFlagLoadWeights)
+    if (flags & kFlagLoadWeights) {
         loadPackedWeights(wc, route, buf_wc, buf_route, N * G);
+        loadRequant(mult, shift, buf_mult, buf_shift, M, P, G, false);
+    }
     const int passes = (G + Lanes - 1) / Lanes;
 groups:
     for (int pass = 0; pass < passes; ++pass)
         sparseConvPass<Lanes, Taps>(win_idx, win_val, count, buf_wc, buf_route, bias, out, out_acc, in_h, in_w, kh, kw, stride, pad, out_h,
-                                    out_w, M, P, G, pass * Lanes, mult, shift, flags);
+                                    out_w, M, P, G, pass * Lanes, buf_mult, buf_shift, flags);
 }
 
 template <int Lanes>
 void sparseLinearPass(const int32_t* win_idx, const int8_t* win_val, int count, const int8_t* buf_wc, const uint8_t* buf_route,
-                      const int32_t* bias, int8_t* out, int32_t* out_acc, int M, int P, int G, int g0, int mult, int shift, int flags)
+                      const int32_t* bias, int8_t* out, int32_t* out_acc, int M, int P, int G, int g0, const int32_t* mult,
+                      const uint8_t* shift, int flags)
 {
     stream<Winner> s_win("s_win");
     stream<Result> s_res("s_res");
@@ -255,24 +260,28 @@ void sparseLinearPass(const int32_t* win_idx, const int8_t* win_val, int count, 
 
 template <int Lanes>
 void csSparseLinear(const int32_t* win_idx, const int8_t* win_val, int count, const int8_t* wc, const uint8_t* route, const int32_t* bias,
-                    int8_t* out, int32_t* out_acc, int N, int M, int P, int G, int mult, int shift, int flags)
+                    int8_t* out, int32_t* out_acc, int N, int M, int P, int G, const int32_t* mult, const uint8_t* shift, int flags)
 {
     static_assert(Lanes >= 1, "at least one lane");
     static int8_t buf_wc[kLinMaxW];
     static uint8_t buf_route[kLinMaxW];
+    static int32_t buf_mult[kMaxOut]; // per-output requantisation, read once per result
+    static uint8_t buf_shift[kMaxOut];
 #pragma HLS ARRAY_PARTITION variable=buf_wc cyclic factor=Lanes dim=1
 #pragma HLS ARRAY_PARTITION variable=buf_route cyclic factor=Lanes dim=1
 #ifndef __SYNTHESIS__
     assert(P >= 1 && P <= kMaxP && G >= 1 && G * P >= M);
-    assert(N * G <= kLinMaxW && count >= 0 && count <= N);
-    assert(shift >= 1 && shift <= 62);
+    assert(N * G <= kLinMaxW && count >= 0 && count <= N && M <= kMaxOut);
 #endif
-    if (flags & kFlagLoadWeights)
+    if (flags & kFlagLoadWeights) {
         loadPackedWeights(wc, route, buf_wc, buf_route, N * G);
+        loadRequant(mult, shift, buf_mult, buf_shift, M, P, G, false);
+    }
     const int passes = (G + Lanes - 1) / Lanes;
 groups:
     for (int pass = 0; pass < passes; ++pass)
-        sparseLinearPass<Lanes>(win_idx, win_val, count, buf_wc, buf_route, bias, out, out_acc, M, P, G, pass * Lanes, mult, shift, flags);
+        sparseLinearPass<Lanes>(win_idx, win_val, count, buf_wc, buf_route, bias, out, out_acc, M, P, G, pass * Lanes, buf_mult, buf_shift,
+                                flags);
 }
 
 } // namespace sshls

@@ -1,6 +1,6 @@
 // Complementary Sparsity layer kernels for Vitis HLS (int8 activations and weights, int32
-// accumulators, one requantisation multiplier per layer). docs/fpga-model.md gives the fixed-point
-// scheme, the loop structure the performance model counts, and the v++ build.
+// accumulators, one requantisation multiplier and shift per output channel). docs/fpga-model.md
+// gives the fixed-point scheme, the loop structure the performance model counts, and the v++ build.
 //
 // Kernel names follow docs/kernels.md: <op>.i8.<variant>.hls. Every top is extern "C" with m_axi
 // ports for arrays and s_axilite for scalars. All activation tensors are PyTorch (C, H, W) order.
@@ -61,9 +61,11 @@ constexpr int kMacDepth = 4;           // pipeline depth of a MAC loop iteration
 // flags (s_axilite)
 constexpr int kFlagRelu = 1;           // clamp the requantised output at 0
 constexpr int kFlagRawOut = 2;         // write int32 accumulators (last layer) instead of int8
-constexpr int kFlagLoadWeights = 4;    // (re)load wc/route into the on-chip buffers first
+constexpr int kFlagLoadWeights = 4;    // (re)load wc/route and the per-output mult/shift into the on-chip buffers first
+constexpr int kMaxOut = 1 << 12;       // outputs (channels) of one weighted layer: on-chip mult/shift tables
 
-// Requantisation shared by every weighted kernel: round half up, saturate to int8.
+// Requantisation shared by every weighted kernel: round half up, saturate to int8. mult and shift
+// are the output channel's (per-channel weight scales: docs/fpga-model.md §1).
 inline int8_t requant(int32_t acc, int32_t mult, int shift, bool relu)
 {
 #ifdef __SYNTHESIS__
@@ -87,23 +89,23 @@ extern "C" {
 void ss_cs_dense_conv(const int8_t* in, const int8_t* wc, const uint8_t* route, const int32_t* bias,
                       int8_t* out, int32_t* out_acc,
                       int cin, int in_h, int in_w, int kh, int kw, int stride, int pad, int out_h, int out_w,
-                      int M, int P, int G, int mult, int shift, int flags);
+                      int M, int P, int G, const int32_t* mult, const uint8_t* shift, int flags);
 
 // linear.i8.cs-dense.hls: N trips at II=1, G lanes.
 void ss_cs_dense_linear(const int8_t* in, const int8_t* wc, const uint8_t* route, const int32_t* bias,
-                        int8_t* out, int32_t* out_acc, int N, int M, int P, int G, int mult, int shift, int flags);
+                        int8_t* out, int32_t* out_acc, int N, int M, int P, int G, const int32_t* mult, const uint8_t* shift, int flags);
 
 // conv.i8.cs-sparse.hls: Complementary Sparsity on the winners (index in the (C,H,W) input, value)
 // of a k-WTA (or the non-zeros of a pooled k-WTA output): DATAFLOW read -> expand taps -> MAC -> write.
 void ss_cs_sparse_conv(const int32_t* win_idx, const int8_t* win_val, int count,
                        const int8_t* wc, const uint8_t* route, const int32_t* bias, int8_t* out, int32_t* out_acc,
                        int cin, int in_h, int in_w, int kh, int kw, int stride, int pad, int out_h, int out_w,
-                       int M, int P, int G, int mult, int shift, int flags);
+                       int M, int P, int G, const int32_t* mult, const uint8_t* shift, int flags);
 
 // linear.i8.cs-sparse.hls: one packed row of G lanes per winner; DATAFLOW read -> MAC -> write.
 void ss_cs_sparse_linear(const int32_t* win_idx, const int8_t* win_val, int count,
                          const int8_t* wc, const uint8_t* route, const int32_t* bias, int8_t* out, int32_t* out_acc,
-                         int N, int M, int P, int G, int mult, int shift, int flags);
+                         int N, int M, int P, int G, const int32_t* mult, const uint8_t* shift, int flags);
 
 // kwinners.i8.radix-select.hls: the Select unit. score = x * boost (unsigned Q8.8), the k largest
 // scores win, ties to the lower index. Writes the dense output (winners' raw values, 0 elsewhere)

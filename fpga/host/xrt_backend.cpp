@@ -98,7 +98,7 @@ private:
 
 struct LayerBuffers {
     xrt::kernel kernel;
-    xrt::bo wc, route, bias;
+    xrt::bo wc, route, bias, mult, shift;
     PackedKernelLayer packed;
 };
 
@@ -133,10 +133,16 @@ public:
                     lb.wc = xrt::bo(device_, lb.packed.wc.size(), lb.kernel.group_id(a));
                     lb.route = xrt::bo(device_, lb.packed.route.size(), lb.kernel.group_id(a + 1));
                     lb.bias = xrt::bo(device_, s.w.bias.size() * 4, lb.kernel.group_id(a + 2));
+                    // Per-output requantisation tables (the argument after the P, G, ... scalars).
+                    const int am = sparse ? (s.w.conv ? 20 : 12) : (s.w.conv ? 18 : 10); // index of the mult argument
+                    lb.mult = xrt::bo(device_, s.w.mult.size() * 4, lb.kernel.group_id(am));
+                    lb.shift = xrt::bo(device_, s.w.shift.size(), lb.kernel.group_id(am + 1));
                     lb.wc.write(lb.packed.wc.data());
                     lb.route.write(lb.packed.route.data());
                     lb.bias.write(s.w.bias.data());
-                    for (auto* bo : {&lb.wc, &lb.route, &lb.bias})
+                    lb.mult.write(s.w.mult.data());
+                    lb.shift.write(s.w.shift.data());
+                    for (auto* bo : {&lb.wc, &lb.route, &lb.bias, &lb.mult, &lb.shift})
                         bo->sync(XCL_BO_SYNC_BO_TO_DEVICE);
                 } else {
                     kname = s.op == q8::QOp::MaxPool ? "ss_maxpool" : "ss_kwta_select";
@@ -195,7 +201,8 @@ public:
                         const auto& w = s.w;
                         const auto& lp = lb.packed.plan;
                         const int flags = sshls::kFlagLoadWeights | (w.relu ? sshls::kFlagRelu : 0) | (w.raw_out ? sshls::kFlagRawOut : 0);
-                        const int mult = w.raw_out ? 0 : w.mult, shift = w.raw_out ? 1 : w.shift;
+                        auto& mult = lb.mult;
+                        auto& shift = lb.shift;
                         if (lp.sparse_input && count >= 0)
                             run = w.conv ? lb.kernel(win_idx_, win_val_, count, lb.wc, lb.route, lb.bias, act_[1 - cur], acc_, w.cin, w.in_h, w.in_w,
                                                      w.kh, w.kw, w.stride, w.pad, w.out_h, w.out_w, w.M, lp.P, lp.G, mult, shift, flags)

@@ -40,6 +40,8 @@ Status checkCapacity(const q8::QStep& s, const LayerPlan& lp)
         return fail("group size " + std::to_string(lp.P) + " > " + std::to_string(sshls::kMaxP));
     if (s.in.size() > sshls::kMaxAct || s.out.size() > sshls::kMaxAct)
         return fail("more than " + std::to_string(sshls::kMaxAct) + " activations");
+    if (int64_t(lp.G) * lp.P > sshls::kMaxOut)
+        return fail(std::to_string(w.M) + " outputs (the requantisation tables hold " + std::to_string(sshls::kMaxOut) + ")");
     if (w.conv) {
         if (lp.G > sshls::kConvMaxG || int64_t(w.N) * lp.G > sshls::kConvMaxW)
             return fail(std::to_string(lp.G) + " lanes x fan-in " + std::to_string(w.N));
@@ -97,7 +99,8 @@ void KernelRunner::runItem(const float* input, float* logits)
             const auto& w = s.w;
             const auto& pk = packed_[i];
             const int flags = sshls::kFlagLoadWeights | (w.relu ? sshls::kFlagRelu : 0) | (w.raw_out ? sshls::kFlagRawOut : 0);
-            const int shift = w.raw_out ? 1 : w.shift, mult = w.raw_out ? 0 : w.mult;
+            const int32_t* mult = w.mult.data(); // per output channel (raw last layer: unused)
+            const uint8_t* shift = w.shift.data();
             const bool sparse = pk.plan.sparse_input && count >= 0;
             const int64_t taps = w.conv ? int64_t(w.kh) * w.kw : 1;
             if (sparse) {

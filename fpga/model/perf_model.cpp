@@ -177,6 +177,19 @@ StageEstimate stageEstimate(const q8::QStep& s, Variant v, double K, const Part&
         r.dsp = std::ceil(L * U / 2); // two int8 MACs sharing one operand per DSP48E2 (WP486)
         const double rb = log2Ceil(lp.P);
         addMemory(r, part, 32, M); // bias
+        // Per-output requantisation table (per-channel weight scales): mult 32 bits + shift 6 bits per
+        // output. The sparse-input kernels read one entry per result (one memory, M deep); the
+        // dense-input kernels one per lane and cycle (group-major, partitioned L ways): L banks of
+        // P * passes entries each, LUTRAM at these depths.
+        if (lp.sparse_input) {
+            addMemory(r, part, 38, M);
+        } else {
+            Resources bank{};
+            addMemory(bank, part, 38, P * passes);
+            r.lut += L * bank.lut;
+            r.bram36 += L * bank.bram36;
+            r.uram += L * bank.uram;
+        }
         if (lp.sparse_input) {
             st.kernel = std::string(w.conv ? "conv" : "linear") + ".i8.cs-sparse.hls";
             addMemory(r, part, 40, 2 * std::max(1.0, K)); // winners list, ping-pong

@@ -4,6 +4,8 @@
 #include "fpga/model/devices.h"
 #include "fpga/model/fpga_sim.h"
 #include "fpga/model/perf_model.h"
+#include "audio/melspec.h"
+#include "audio/wav.h"
 #include "model/model_io.h"
 #include "model/reference.h"
 #include "model/synth.h"
@@ -17,11 +19,27 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <cmath>
 #include <random>
 
 using namespace ss;
 
 namespace {
+
+// Per-output requantisation as per-channel weight scales give it: multipliers spread over three
+// decades (shifts from about 38 to 49), so that a kernel using another channel's mult/shift, or
+// one per layer, cannot pass.
+void setRequant(q8::QWeighted& L, int M, std::mt19937_64& rng)
+{
+    std::uniform_real_distribution<double> e(std::log(2e-6), std::log(5e-3));
+    L.mult.resize(size_t(M));
+    L.shift.resize(size_t(M));
+    for (int o = 0; o < M; ++o) {
+        int sh = 1;
+        q8::multiplierFromReal(std::exp(e(rng)), &L.mult[size_t(o)], &sh);
+        L.shift[size_t(o)] = uint8_t(sh);
+    }
+}
 
 // A random complementary int8 layer (conv when kh > 0) with weights, bias and a requantisation.
 q8::QWeighted randomLayer(bool conv, int cin, int h, int w, int k, int stride, int pad, int M, int P, uint64_t seed, bool raw, bool relu,
@@ -48,17 +66,22 @@ q8::QWeighted randomLayer(bool conv, int cin, int h, int w, int k, int stride, i
     L.P = P;
     L.complementary = P > 1;
     auto mask = P > 1 ? complementaryMask(M, L.N, P, routes, rng) : std::vector<uint8_t>(size_t(M) * L.N, 1);
-    std::uniform_int_distribution<int> wd(-128, 127), bd(-20000, 20000);
+    std::uniform_int_distribution<int> bd(-20000, 20000);
     L.mask = mask;
     L.weight.resize(mask.size());
-    for (size_t i = 0; i < mask.size(); ++i)
-        L.weight[i] = mask[i] ? int8_t(wd(rng)) : int8_t(0);
+    // Per-channel weight scales: each channel's weights span their own range (1 .. 127 codes).
+    for (int o = 0; o < M; ++o) {
+        const int r = 1 + int(rng() % 127);
+        std::uniform_int_distribution<int> wd(-r, r);
+        for (int n = 0; n < L.N; ++n)
+            L.weight[size_t(o) * L.N + n] = mask[size_t(o) * L.N + n] ? int8_t(wd(rng)) : int8_t(0);
+    }
     L.bias.resize(size_t(M));
     for (auto& b : L.bias)
         b = bd(rng);
     L.raw_out = raw;
     L.relu = relu;
-    q8::multiplierFromReal(std::uniform_real_distribution<double>(1e-4, 5e-3)(rng), &L.mult, &L.shift);
+    setRequant(L, M, rng);
     return L;
 }
 
@@ -140,10 +163,10 @@ private slots:
                     const int flags = sshls::kFlagLoadWeights | (relu ? sshls::kFlagRelu : 0) | (raw ? sshls::kFlagRawOut : 0);
                     if (conv)
                         ss_cs_dense_conv(x.data(), pk.wc.data(), pk.route.data(), L.bias.data(), dq.data(), da.data(), cin, hw, hw, k, k, stride,
-                                         pad, L.out_h, L.out_w, M, pk.plan.P, pk.plan.G, L.mult, L.shift, flags);
+                                         pad, L.out_h, L.out_w, M, pk.plan.P, pk.plan.G, L.mult.data(), L.shift.data(), flags);
                     else
                         ss_cs_dense_linear(x.data(), pk.wc.data(), pk.route.data(), L.bias.data(), dq.data(), da.data(), L.N, M, pk.plan.P,
-                                           pk.plan.G, L.mult, L.shift, flags);
+                                           pk.plan.G, L.mult.data(), L.shift.data(), flags);
                     if (raw)
                         QCOMPARE(da, ref_a);
                     else
@@ -161,10 +184,10 @@ private slots:
                 const int flags = sshls::kFlagLoadWeights | (relu ? sshls::kFlagRelu : 0) | (raw ? sshls::kFlagRawOut : 0);
                 if (conv)
                     ss_cs_sparse_conv(idx.data(), val.data(), int(idx.size()), pk.wc.data(), pk.route.data(), L.bias.data(), sq.data(), sa.data(),
-                                      cin, hw, hw, k, k, stride, pad, L.out_h, L.out_w, M, pk.plan.P, pk.plan.G, L.mult, L.shift, flags);
+                                      cin, hw, hw, k, k, stride, pad, L.out_h, L.out_w, M, pk.plan.P, pk.plan.G, L.mult.data(), L.shift.data(), flags);
                 else
                     ss_cs_sparse_linear(idx.data(), val.data(), int(idx.size()), pk.wc.data(), pk.route.data(), L.bias.data(), sq.data(),
-                                        sa.data(), L.N, M, pk.plan.P, pk.plan.G, L.mult, L.shift, flags);
+                                        sa.data(), L.N, M, pk.plan.P, pk.plan.G, L.mult.data(), L.shift.data(), flags);
                 if (raw)
                     QCOMPARE(sa, ref_a);
                 else
@@ -609,7 +632,7 @@ private slots:
                 std::vector<int8_t> a(rin.size()), b(rout.size());
                 std::vector<int32_t> acc(rout.size());
                 for (size_t j = 0; j < rin.size(); ++j)
-                    a[j] = q8::quantiseValue(rin[j], scale);
+                    a[j] = q8::quantiseValue(rin[j] + (in_layer < 0 ? q->input_offset : 0.0f), scale);
                 std::vector<double> y(rout.size());
                 int sat = 0;
                 if (st.op == q8::QOp::Weighted) {
@@ -617,7 +640,7 @@ private slots:
                     if (!st.w.raw_out)
                         scale = st.w.out_scale;
                     for (size_t j = 0; j < y.size(); ++j) {
-                        y[j] = st.w.raw_out ? acc[j] * st.w.dequant : b[j] * double(scale);
+                        y[j] = st.w.raw_out ? acc[j] * st.w.dequant[j / size_t(st.w.out_h * st.w.out_w)] : b[j] * double(scale);
                         sat += !st.w.raw_out && (b[j] == 127 || b[j] == -128);
                     }
                 } else {
@@ -655,6 +678,88 @@ private slots:
     // +-0.01 dB noise. Measured for q8 (200 items): argmax agreement 61.5% / 72% (pool->k-WTA /
     // k-WTA->pool), mean centred-logit relative error 0.59 / 0.47, median fp32 top-2 margin ~20.
     // The bounds below hold that level; the old analytic-only scales gave ~20% and 0.94.
+    // Per-channel weight scales and the centred input on a shipped trained model (issue 18): the
+    // scales differ per channel, every channel uses the whole int8 range, and q8 keeps fp32's argmax
+    // on windows of the committed clips (resources/audio, shifted in time, with and without noise).
+    void q8ShippedModelPerChannel()
+    {
+        auto m = loadModel(SS_SOURCE_DIR "/resources/models/gsc-cs.safetensors");
+        QVERIFY2(m.isOk(), m.isOk() ? "" : m.error().message.c_str());
+        auto q = q8::quantise(*m);
+        QVERIFY(q.isOk());
+        q8::QuantOptions per_layer;
+        per_layer.per_channel_weights = false;
+        auto ql = q8::quantise(*m, per_layer);
+        QVERIFY(ql.isOk());
+        QCOMPARE(q->input_offset, float(m->audio.top_db / 2));
+        QCOMPARE(q->input_scale, float(m->audio.top_db / 2 / 127));
+        int weighted = 0;
+        for (size_t s = 0; s < q->steps.size(); ++s) {
+            const auto& w = q->steps[s].w;
+            if (q->steps[s].op != q8::QOp::Weighted)
+                continue;
+            ++weighted;
+            const auto [lo, hi] = std::minmax_element(w.w_scale.begin(), w.w_scale.end());
+            qInfo("%s: per-channel weight scales span x%.2f", q->steps[s].name.c_str(), double(*hi / *lo));
+            QVERIFY2(*hi > 1.2f * *lo, q->steps[s].name.c_str()); // batch norm folding gives each channel its own range
+            int full_pc = 0, full_pl = 0;
+            for (int o = 0; o < w.M; ++o) {
+                int mpc = 0, mpl = 0;
+                for (int n = 0; n < w.N; ++n) {
+                    mpc = std::max(mpc, std::abs(int(w.weight[size_t(o) * w.N + n])));
+                    mpl = std::max(mpl, std::abs(int(ql->steps[s].w.weight[size_t(o) * w.N + n])));
+                }
+                full_pc += mpc == 127;
+                full_pl += mpl == 127;
+                if (!w.raw_out) { // the requantisation follows the channel's scale
+                    const double real = double(w.in_scale) * w.w_scale[size_t(o)] / w.out_scale;
+                    QVERIFY(std::abs(std::ldexp(double(w.mult[size_t(o)]), -int(w.shift[size_t(o)])) / real - 1) < 1e-6);
+                }
+            }
+            QCOMPARE(full_pc, w.M);  // per channel: every channel reaches +-127
+            QVERIFY(full_pl < w.M);  // per layer: only the widest channels do
+        }
+        QCOMPARE(weighted, 4);
+        // Windows of the committed clips: 13 time shifts x (clean, white noise at about 20 dB SNR).
+        LogMelFrontEnd fe(m->audio);
+        std::vector<float> x;
+        std::mt19937_64 rng(5);
+        for (const char* word : {"yes", "no", "stop"}) {
+            auto clip = loadClip16k(std::string(SS_SOURCE_DIR "/resources/audio/") + word + ".wav", m->audio);
+            QVERIFY(clip.isOk());
+            double rms = 0;
+            for (float v : *clip)
+                rms += double(v) * v;
+            rms = std::sqrt(rms / double(clip->size()));
+            for (int shift_ms = -150; shift_ms <= 150; shift_ms += 25)
+                for (double noise : {0.0, 0.1 * rms}) {
+                    std::normal_distribution<double> nd(0, 1);
+                    std::vector<float> a(clip->size(), 0.0f);
+                    const int sh = shift_ms * m->audio.sample_rate / 1000;
+                    for (int i = 0; i < int(a.size()); ++i) {
+                        const int j = i - sh;
+                        a[size_t(i)] = float((j >= 0 && j < int(a.size()) ? (*clip)[size_t(j)] : 0.0f) + noise * nd(rng));
+                    }
+                    const auto f = fe.compute(a);
+                    x.insert(x.end(), f.begin(), f.end());
+                }
+        }
+        const int items = int(x.size() / size_t(m->input.size())), C = m->numClasses();
+        std::vector<float> lr(size_t(items) * C), lq(lr.size()), ll(lr.size());
+        QVERIFY(referenceForward(*m, x.data(), items, lr.data()).isOk());
+        int agree = 0, agree_pl = 0;
+        for (int i = 0; i < items; ++i) {
+            const float* in = x.data() + size_t(i) * m->input.size();
+            q8::forwardItem(*q, in, lq.data() + size_t(i) * C);
+            q8::forwardItem(*ql, in, ll.data() + size_t(i) * C);
+            auto am = [&](const std::vector<float>& l) { return std::max_element(l.begin() + i * C, l.begin() + (i + 1) * C) - l.begin(); };
+            agree += am(lq) == am(lr);
+            agree_pl += am(ll) == am(lr);
+        }
+        qInfo("q8 vs fp32 argmax on %d windows of the committed clips: %d agree (per-layer weight scales: %d)", items, agree, agree_pl);
+        QVERIFY2(agree >= int(0.85 * items), std::to_string(agree).c_str()); // measured: 71 of 78
+    }
+
     void q8ArgmaxAgreement_data() { networkThroughFpgaSim_data(); }
     void q8ArgmaxAgreement()
     {

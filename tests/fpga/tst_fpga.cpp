@@ -4,6 +4,7 @@
 #include "fpga/model/devices.h"
 #include "fpga/model/fpga_sim.h"
 #include "fpga/model/perf_model.h"
+#include "requant_tables.h"
 #include "audio/melspec.h"
 #include "audio/wav.h"
 #include "model/model_io.h"
@@ -23,23 +24,9 @@
 #include <random>
 
 using namespace ss;
+using ss::test::setRequant;
 
 namespace {
-
-// Per-output requantisation as per-channel weight scales give it: multipliers spread over three
-// decades (shifts from about 38 to 49), so that a kernel using another channel's mult/shift, or
-// one per layer, cannot pass.
-void setRequant(q8::QWeighted& L, int M, std::mt19937_64& rng)
-{
-    std::uniform_real_distribution<double> e(std::log(2e-6), std::log(5e-3));
-    L.mult.resize(size_t(M));
-    L.shift.resize(size_t(M));
-    for (int o = 0; o < M; ++o) {
-        int sh = 1;
-        q8::multiplierFromReal(std::exp(e(rng)), &L.mult[size_t(o)], &sh);
-        L.shift[size_t(o)] = uint8_t(sh);
-    }
-}
 
 // A random complementary int8 layer (conv when kh > 0) with weights, bias and a requantisation.
 q8::QWeighted randomLayer(bool conv, int cin, int h, int w, int k, int stride, int pad, int M, int P, uint64_t seed, bool raw, bool relu,

@@ -9,6 +9,7 @@
 #include "cs_dense.h"
 #include "cs_sparse.h"
 #include "kwta_select.h"
+#include "requant_tables.h"
 
 #include <QtTest>
 
@@ -17,6 +18,7 @@
 #include <random>
 
 using namespace ss;
+using ss::test::setRequant;
 
 namespace {
 
@@ -37,21 +39,6 @@ const LayerCase kCases[] = {
     {"linear P10", false, 160, 1, 1, 1, 0, 100, 10, false, false},
     {"linear P7 relu", false, 90, 1, 1, 1, 0, 40, 7, false, true},
 };
-
-// Per-output requantisation as per-channel weight scales give it: multipliers spread over three
-// decades (shifts from about 38 to 49), so that a kernel using another channel's mult/shift, or
-// one per layer, cannot pass.
-void setRequant(q8::QWeighted& L, int M, std::mt19937_64& rng)
-{
-    std::uniform_real_distribution<double> e(std::log(2e-6), std::log(5e-3));
-    L.mult.resize(size_t(M));
-    L.shift.resize(size_t(M));
-    for (int o = 0; o < M; ++o) {
-        int sh = 1;
-        q8::multiplierFromReal(std::exp(e(rng)), &L.mult[size_t(o)], &sh);
-        L.shift[size_t(o)] = uint8_t(sh);
-    }
-}
 
 q8::QWeighted makeLayer(const LayerCase& c, uint64_t seed)
 {

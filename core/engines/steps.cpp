@@ -118,16 +118,11 @@ public:
                     xi = work;
                 }
                 float* yi = y + size_t(item) * out.size();
-                if (reg_pool) {
+                if (reg_pool || !pool_k) { // rows [r0, r1) of the output: pooled in registers, or unpooled
                     kernels::GatherConvArgs a{xi, pw, in.c, co.h, co.w, co.c, stride, int(out_count.size()),
                                               slot_begin.data(), offsets.data(), weights.data(), gpad,
                                               out_start.data(), out_count.data(), bias.data(), yi, r0, r1};
-                    a.pool = 2;
-                    k->gather_conv(a);
-                } else if (!pool_k) {
-                    kernels::GatherConvArgs a{xi, pw, in.c, co.h, co.w, co.c, stride, int(out_count.size()),
-                                              slot_begin.data(), offsets.data(), weights.data(), gpad,
-                                              out_start.data(), out_count.data(), bias.data(), yi, r0, r1};
+                    a.pool = reg_pool ? 2 : 0;
                     k->gather_conv(a);
                 } else {
                     // pooled rows [r, r + nb) read conv rows [r*pool_k, (r + nb)*pool_k) (pool_s == pool_k)

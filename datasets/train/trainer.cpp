@@ -827,6 +827,7 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
         return badInput("The dataset folder '" + o.data_dir + "' does not exist.", o.data_dir);
     // Fine-tuning starts from a trained file: its classes rule the data sets.
     std::optional<Model> init_model;
+    size_t frozen_layers = 0; // --freeze-through: the layers up to and including it
     if (!o.init.empty()) {
         auto m = loadModel(o.init);
         if (!m)
@@ -875,6 +876,7 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
             }
             if (std::none_of(it + 1, ls.end(), [](const Layer& L) { return L.hasWeights(); }))
                 return badInput("--freeze-through " + o.freeze_through + " leaves no layer with weights to train.", o.init);
+            frozen_layers = size_t(it - ls.begin()) + 1;
         }
     } else if (o.freeze_through == "auto" || o.freeze_through == "none") {
         o.freeze_through.clear();
@@ -1165,9 +1167,7 @@ Result<TrainReport> trainModel(const TrainOptions& options, const std::function<
         const int64_t classes = int64_t(model.classes.size());
         torch::manual_seed(o.seed);
         Net net = makeNet(model, o.boost_strength, o.duty_cycle_period);
-        for (size_t i = 0; i < model.layers.size() && !o.freeze_through.empty(); ++i)
-            if (model.layers[i].name == o.freeze_through)
-                net.frozen = i + 1;
+        net.frozen = frozen_layers;
         if (init_model) {
             // Batch-norm statistics and duty cycles carry on from the file.
             torch::NoGradGuard ng;

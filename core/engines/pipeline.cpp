@@ -413,8 +413,8 @@ Status PipelineEngine::infer(const float* input, int batch, float* logits)
         return runtimeError("The engine was not prepared.");
     if (batch <= 0)
         return badInput("The batch size must be at least 1.");
-    if (depthFirst())
-        return inferDepthFirst(input, batch, logits);
+    if (const int s = itemsPerTask(batch, pool_->threads()); s > 0)
+        return inferByTask(input, batch, s, logits);
     size_t need = size_t(input_.size());
     for (const auto& s : steps_)
         need = std::max({need, size_t(s->in.size()), size_t(s->out.size())});
@@ -450,24 +450,29 @@ Status PipelineEngine::infer(const float* input, int batch, float* logits)
     return Status::ok();
 }
 
-Status PipelineEngine::inferDepthFirst(const float* input, int batch, float* logits)
+Status PipelineEngine::inferByTask(const float* input, int batch, int task_items, float* logits)
 {
     size_t need = size_t(input_.size());
     for (const auto& s : steps_)
         need = std::max({need, size_t(s->in.size()), size_t(s->out.size())});
-    const int workers = std::min(pool_->threads(), batch);
+    // a task's activations stay within the per-item limit the loader enforces, as a pass does
+    const int s_items = std::max(1, std::min({task_items, batch, int(size_t(kMaxValuesPerItem) / need)}));
+    const int tasks = (batch + s_items - 1) / s_items;
+    const size_t task_need = need * size_t(s_items);
+    const int workers = std::min(pool_->threads(), tasks);
     if (worker_buf_.size() < size_t(pool_->threads())) {
         worker_buf_.resize(size_t(pool_->threads()));
         worker_seconds_.resize(size_t(pool_->threads()));
     }
-    // sized here, not by the workers: no worker reallocates what another one reads
-    for (int w = 0; w < workers; ++w) {
-        if (worker_buf_[size_t(w)].size() < 2 * need)
-            worker_buf_[size_t(w)].resize(2 * need);
+    // Sized here, not by the workers: no worker reallocates what another one reads. Every thread's:
+    // the pool hands the `workers` calls to whichever threads are free, not to threads 0..workers-1.
+    for (int w = 0; w < pool_->threads(); ++w) {
+        if (worker_buf_[size_t(w)].size() < 2 * task_need)
+            worker_buf_[size_t(w)].resize(2 * task_need);
         worker_seconds_[size_t(w)].assign(steps_.size(), 0.0);
     }
-    // Items are handed out one at a time from a shared counter, not in fixed shares: on a shared
-    // machine a worker whose core is busy takes fewer items instead of holding the call up.
+    // Tasks are handed out one at a time from a shared counter, not in fixed shares: on a shared
+    // machine a worker whose core is busy takes fewer tasks instead of holding the call up.
     // Counters and times are kept per worker (on its own cache lines) and added once at the end:
     // shared atomics updated by every item on every step had bounced between the cores.
     std::atomic<int> next{0};
@@ -478,21 +483,25 @@ Status PipelineEngine::inferDepthFirst(const float* input, int batch, float* log
         constexpr size_t kPad = 8; // 64 bytes either side: no line shared with another worker's
         std::vector<double> secs_buf(nsteps + 2 * kPad, 0.0);
         double* secs = secs_buf.data() + kPad;
-        for (int item; (item = next.fetch_add(1, std::memory_order_relaxed)) < batch;) {
+        for (int task; (task = next.fetch_add(1, std::memory_order_relaxed)) < tasks;) {
+            const int first = task * s_items;
+            const int items = std::min(s_items, batch - first);
             float* a = worker_buf_[size_t(w)].data();
-            float* b = a + need;
-            toChannelsLast(input + size_t(item) * input_.size(), a);
+            float* b = a + task_need;
+            for (int it = 0; it < items; ++it)
+                toChannelsLast(input + size_t(first + it) * input_.size(), a + size_t(it) * input_.size());
             for (size_t s = 0; s < nsteps; ++s) {
                 const auto t0 = std::chrono::steady_clock::now();
                 const bool in_place = steps_[s]->inPlace();
-                steps_[s]->run(a, in_place ? a : b, 1, inline_pool, local[s]);
+                steps_[s]->run(a, in_place ? a : b, items, inline_pool, local[s]);
                 secs[s] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
                 if (!in_place)
                     std::swap(a, b);
             }
-            float* out = logits + size_t(item) * out_size_;
-            for (int j = 0; j < out_size_; ++j)
-                out[out_perm_[size_t(j)]] = a[j];
+            float* out = logits + size_t(first) * out_size_;
+            for (int it = 0; it < items; ++it)
+                for (int j = 0; j < out_size_; ++j)
+                    out[size_t(it) * out_size_ + out_perm_[size_t(j)]] = a[size_t(it) * out_size_ + j];
         }
         for (size_t s = 0; s < nsteps; ++s) {
             counters_[s]->macs += local[s].macs.load(std::memory_order_relaxed);
@@ -504,7 +513,7 @@ Status PipelineEngine::inferDepthFirst(const float* input, int batch, float* log
     // their summed time in it is divided by their number.
     for (size_t s = 0; s < steps_.size(); ++s) {
         double sum = 0;
-        for (int w = 0; w < workers; ++w)
+        for (int w = 0; w < pool_->threads(); ++w)
             sum += worker_seconds_[size_t(w)][s];
         seconds_[s] += sum / workers;
         items_[s] += batch;

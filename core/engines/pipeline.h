@@ -99,12 +99,18 @@ public:
 protected:
     // Builds the step for one conv or linear. in_perm: internal->model channel of its input.
     virtual Result<std::unique_ptr<Step>> makeWeighted(const WeightedOp& op) = 0;
-    // True: each worker takes a contiguous share of the batch and runs its items one at a time
-    // through all layers (depth-first: every activation map still in cache, and no barrier between
-    // layers, where a pass of one item per thread met the other threads after every step).
-    // False: the whole batch layer by layer, each layer split across the threads. Engines whose
-    // kernels gain nothing from batching run depth-first.
-    virtual bool depthFirst() const { return false; }
+    // How a batch spreads over the threads. 0: the whole batch layer by layer, each layer split
+    // across the threads (a barrier after every layer). s > 0: tasks of s items, handed out one at
+    // a time to whichever worker is free, each running its items through all layers on that worker
+    // alone (layer by layer within the task): no barrier between layers, and the activation maps
+    // of a small task stay in cache. Engines whose kernels gain nothing from batching run s = 1
+    // (depth-first).
+    virtual int itemsPerTask(int batch, int threads) const
+    {
+        (void)batch;
+        (void)threads;
+        return 0;
+    }
     const kernels::KernelTable* kernels_ = &kernels::best();
 
 private:
@@ -112,12 +118,12 @@ private:
     std::vector<std::unique_ptr<StepCounters>> counters_;
     std::vector<double> seconds_;
     std::vector<int64_t> items_;
-    Status inferDepthFirst(const float* input, int batch, float* logits);
+    Status inferByTask(const float* input, int batch, int task_items, float* logits);
     void toChannelsLast(const float* src, float* dst) const;
 
     std::vector<float> buf_a_, buf_b_;
-    std::vector<std::vector<float>> worker_buf_;      // depth-first: two item buffers per worker
-    std::vector<std::vector<double>> worker_seconds_; // depth-first: per worker, per step
+    std::vector<std::vector<float>> worker_buf_;      // by task: two task buffers per worker
+    std::vector<std::vector<double>> worker_seconds_; // by task: per worker, per step
     std::unique_ptr<ThreadPool> pool_;
     ActShape input_;
     int out_size_ = 0;

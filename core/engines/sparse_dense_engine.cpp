@@ -14,9 +14,10 @@ public:
 protected:
     // Tasks of 4 items from batch 8 on: its dense-input maps are large (gsc-cs conv1: 12,544
     // pooled values per item), and 4 items' maps stay in L2 where a whole batch's do not; two
-    // threads then meet once per task, not after every layer. Measured on gsc-cs, items/s at the
-    // median call, interleaved runs (issue 19): 2 threads +12% at batch 8, +9% at batch 64; one
-    // thread -9% at batch 8 (within the machine's noise) and +38% at batch 64.
+    // threads then meet once per task, not after every layer. Measured on gsc-cs against layer by
+    // layer (items/s at the median call, interleaved runs on a quiet 2-core VM, issue 19): one
+    // thread at batch 64 +24% and +38% (two sets of runs), two threads at batch 64 +7% and +9%;
+    // at batch 8 within the noise (two threads +12% and 0%, one thread -9% and -7%).
     int itemsPerTask(int batch, int) const override { return batch >= 2 * kTaskItems ? kTaskItems : 0; }
     static constexpr int kTaskItems = 4;
 

@@ -387,6 +387,9 @@ Status PipelineEngine::prepare(const Model& model, const EngineOptions& options)
     }
     out_perm_ = perm;
     out_size_ = int(cur.size());
+    item_values_ = size_t(input_.size());
+    for (const auto& st : steps_)
+        item_values_ = std::max({item_values_, size_t(st->in.size()), size_t(st->out.size())});
     if (cur.h != 1 || cur.w != 1)
         return unsupported("The network ends in a " + cur.toString() + " map; SparseScope expects it to end in a vector of class scores.");
     for (size_t s = 0; s < steps_.size(); ++s)
@@ -394,6 +397,13 @@ Status PipelineEngine::prepare(const Model& model, const EngineOptions& options)
     seconds_.assign(steps_.size(), 0.0);
     items_.assign(steps_.size(), 0);
     return Status::ok();
+}
+
+void PipelineEngine::writeLogits(const float* a, int items, float* out) const
+{
+    for (int it = 0; it < items; ++it)
+        for (int j = 0; j < out_size_; ++j)
+            out[size_t(it) * out_size_ + out_perm_[size_t(j)]] = a[size_t(it) * out_size_ + j];
 }
 
 void PipelineEngine::toChannelsLast(const float* src, float* dst) const
@@ -413,15 +423,12 @@ Status PipelineEngine::infer(const float* input, int batch, float* logits)
         return runtimeError("The engine was not prepared.");
     if (batch <= 0)
         return badInput("The batch size must be at least 1.");
-    if (const int s = itemsPerTask(batch, pool_->threads()); s > 0)
+    if (const int s = itemsPerTask(batch); s > 0)
         return inferByTask(input, batch, s, logits);
-    size_t need = size_t(input_.size());
-    for (const auto& s : steps_)
-        need = std::max({need, size_t(s->in.size()), size_t(s->out.size())});
     // A big batch runs in passes whose activations stay within the per-item limit the loader
     // enforces (1 GiB per buffer): memory is bounded whatever --batch asks for.
-    const int per_pass = std::max(1, std::min(batch, int(size_t(kMaxValuesPerItem) / need)));
-    need *= size_t(per_pass);
+    const int per_pass = std::max(1, std::min(batch, int(size_t(kMaxValuesPerItem) / item_values_)));
+    const size_t need = item_values_ * size_t(per_pass);
     if (buf_a_.size() < need) {
         buf_a_.resize(need);
         buf_b_.resize(need);
@@ -442,23 +449,17 @@ Status PipelineEngine::infer(const float* input, int batch, float* logits)
             if (!in_place)
                 std::swap(a, b);
         }
-        float* out = logits + size_t(first) * out_size_;
-        for (int it = 0; it < items; ++it)
-            for (int j = 0; j < out_size_; ++j)
-                out[size_t(it) * out_size_ + out_perm_[size_t(j)]] = a[size_t(it) * out_size_ + j];
+        writeLogits(a, items, logits + size_t(first) * out_size_);
     }
     return Status::ok();
 }
 
 Status PipelineEngine::inferByTask(const float* input, int batch, int task_items, float* logits)
 {
-    size_t need = size_t(input_.size());
-    for (const auto& s : steps_)
-        need = std::max({need, size_t(s->in.size()), size_t(s->out.size())});
     // a task's activations stay within the per-item limit the loader enforces, as a pass does
-    const int s_items = std::max(1, std::min({task_items, batch, int(size_t(kMaxValuesPerItem) / need)}));
+    const int s_items = std::max(1, std::min({task_items, batch, int(size_t(kMaxValuesPerItem) / item_values_)}));
     const int tasks = (batch + s_items - 1) / s_items;
-    const size_t task_need = need * size_t(s_items);
+    const size_t task_need = item_values_ * size_t(s_items);
     const int workers = std::min(pool_->threads(), tasks);
     if (worker_buf_.size() < size_t(pool_->threads())) {
         worker_buf_.resize(size_t(pool_->threads()));
@@ -498,10 +499,7 @@ Status PipelineEngine::inferByTask(const float* input, int batch, int task_items
                 if (!in_place)
                     std::swap(a, b);
             }
-            float* out = logits + size_t(first) * out_size_;
-            for (int it = 0; it < items; ++it)
-                for (int j = 0; j < out_size_; ++j)
-                    out[size_t(it) * out_size_ + out_perm_[size_t(j)]] = a[size_t(it) * out_size_ + j];
+            writeLogits(a, items, logits + size_t(first) * out_size_);
         }
         for (size_t s = 0; s < nsteps; ++s) {
             counters_[s]->macs += local[s].macs.load(std::memory_order_relaxed);

@@ -105,12 +105,7 @@ protected:
     // alone (layer by layer within the task): no barrier between layers, and the activation maps
     // of a small task stay in cache. Engines whose kernels gain nothing from batching run s = 1
     // (depth-first).
-    virtual int itemsPerTask(int batch, int threads) const
-    {
-        (void)batch;
-        (void)threads;
-        return 0;
-    }
+    virtual int itemsPerTask(int /*batch*/) const { return 0; }
     const kernels::KernelTable* kernels_ = &kernels::best();
 
 private:
@@ -120,6 +115,8 @@ private:
     std::vector<int64_t> items_;
     Status inferByTask(const float* input, int batch, int task_items, float* logits);
     void toChannelsLast(const float* src, float* dst) const;
+    // items' outputs (internal channel order) -> logits in the model's class order
+    void writeLogits(const float* a, int items, float* out) const;
 
     std::vector<float> buf_a_, buf_b_;
     std::vector<std::vector<float>> worker_buf_;      // by task: two task buffers per worker
@@ -127,6 +124,7 @@ private:
     std::unique_ptr<ThreadPool> pool_;
     ActShape input_;
     int out_size_ = 0;
+    size_t item_values_ = 0; // the largest activation of one item (input included): a buffer's size per item
     std::vector<int> out_perm_;
 };
 

@@ -18,7 +18,7 @@ protected:
     // layer (items/s at the median call, interleaved runs on a quiet 2-core VM, issue 19): one
     // thread at batch 64 +24% and +38% (two sets of runs), two threads at batch 64 +7% and +9%;
     // at batch 8 within the noise (two threads +12% and 0%, one thread -9% and -7%).
-    int itemsPerTask(int batch, int) const override { return batch >= 2 * kTaskItems ? kTaskItems : 0; }
+    int itemsPerTask(int batch) const override { return batch >= 2 * kTaskItems ? kTaskItems : 0; }
     static constexpr int kTaskItems = 4;
 
     Result<std::unique_ptr<Step>> makeWeighted(const WeightedOp& op) override

@@ -15,7 +15,7 @@ public:
 protected:
     // Its kernels work item by item and reuse nothing across a batch, so a batch runs depth-first:
     // each item's maps are still in cache when the next layer reads them.
-    int itemsPerTask(int, int) const override { return 1; }
+    int itemsPerTask(int) const override { return 1; }
 
     Result<std::unique_ptr<Step>> makeWeighted(const WeightedOp& op) override
     {

@@ -208,9 +208,9 @@ private:
 
 namespace pack {
 
-std::vector<float> transposePadded(const std::vector<float>& w, int M, int N, int gpad)
+AlignedVector<float> transposePadded(const std::vector<float>& w, int M, int N, int gpad)
 {
-    std::vector<float> t(size_t(N) * gpad, 0.0f);
+    AlignedVector<float> t(size_t(N) * gpad, 0.0f);
     for (int o = 0; o < M; ++o)
         for (int n = 0; n < N; ++n)
             t[size_t(n) * gpad + o] = w[size_t(o) * N + n];

@@ -11,6 +11,7 @@
 
 #include "engines/engine.h"
 #include "kernels/kernels.h"
+#include "util/aligned.h"
 #include "util/thread_pool.h"
 
 #include <atomic>
@@ -118,8 +119,8 @@ private:
     // items' outputs (internal channel order) -> logits in the model's class order
     void writeLogits(const float* a, int items, float* out) const;
 
-    std::vector<float> buf_a_, buf_b_;
-    std::vector<std::vector<float>> worker_buf_;      // by task: two task buffers per worker
+    AlignedVector<float> buf_a_, buf_b_;
+    std::vector<AlignedVector<float>> worker_buf_;    // by task: two task buffers per worker
     std::vector<std::vector<double>> worker_seconds_; // by task: per worker, per step
     std::unique_ptr<ThreadPool> pool_;
     ActShape input_;
@@ -131,7 +132,7 @@ private:
 // Helpers engines share when packing a WeightedOp.
 namespace pack {
 // Dense weights transposed to [N][gpad] (zeros kept), for the gather kernels.
-std::vector<float> transposePadded(const std::vector<float>& w, int M, int N, int gpad);
+AlignedVector<float> transposePadded(const std::vector<float>& w, int M, int N, int gpad);
 // Input offsets (floats) of a conv fan-in position n = (dy*kw+dx)*cin + c in a padded
 // channels-last input of width in_w.
 std::vector<int32_t> convOffsets(const WeightedOp& op, int in_w_padded);

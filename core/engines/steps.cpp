@@ -36,7 +36,7 @@ int64_t countItemsStarting(const float* x, int64_t item_size, int units_per_item
 // Per-worker scratch buffers. The outer vectors are sized once, up front: workers only ever grow
 // their own inner buffer, so no thread reallocates storage another thread is using.
 struct Scratch {
-    std::vector<std::vector<float>> f = std::vector<std::vector<float>>(kMaxThreads);
+    std::vector<AlignedVector<float>> f = std::vector<AlignedVector<float>>(kMaxThreads); // rows start on lines
     std::vector<std::vector<int32_t>> i = std::vector<std::vector<int32_t>>(kMaxThreads);
     float* floats(int worker, size_t n)
     {
@@ -59,7 +59,8 @@ public:
     const KernelTable* k = nullptr;
     int pad = 0, stride = 1, pw = 0, ph = 0;
     std::vector<int32_t> slot_begin, offsets, out_start, out_count;
-    std::vector<float> weights, bias;
+    AlignedVector<float> weights;
+    std::vector<float> bias;
     int gpad = 0;
     int64_t macs_per_position = 0;
     Scratch scratch;
@@ -148,7 +149,8 @@ class GatherLinearStep final : public Step {
 public:
     const KernelTable* k = nullptr;
     std::vector<int32_t> slot_begin, index, out_start, out_count;
-    std::vector<float> weights, bias;
+    AlignedVector<float> weights;
+    std::vector<float> bias;
     int gpad = 0;
     int64_t macs_per_item = 0;
 
@@ -216,10 +218,10 @@ public:
     bool conv = false;
     int kh = 1, kw = 1, stride = 1, pad = 0;
     int P = 1, rowpad = 8;
-    std::vector<float> wc, bias_rows;   // [N][rowpad], [P][rowpad]
+    AlignedVector<float> wc, bias_rows; // [N][rowpad], [P][rowpad]
     std::vector<int32_t> row_off, slot_start, slot_count;
     std::vector<uint16_t> row_len;
-    std::vector<float> wc_ct;      // stride-1 channel-major layout (see kernels.h)
+    AlignedVector<float> wc_ct;    // stride-1 channel-major layout (see kernels.h)
     std::vector<int32_t> off_ct;
     std::vector<int32_t> len_pre;
     Scratch scratch;
@@ -228,8 +230,9 @@ public:
     {
         const int64_t n = in.size();
         const size_t acc_size = size_t(out.h) * out.w * P * rowpad;
-        // one float scratch: winner values (with the kernels' slack), then the accumulator rows
-        const size_t list = size_t(n) + kernels::kNonzerosSlack;
+        // one float scratch: winner values (with the kernels' slack), then the accumulator rows,
+        // which start on a cache line as the scratch does
+        const size_t list = size_t(kernels::roundUp(int(n) + kernels::kNonzerosSlack, 16));
         float* val = scratch.floats(worker, list + acc_size);
         float* acc = val + list;
         int32_t* idx = scratch.ints(worker, list + size_t(in.h * in.w) + 1);
@@ -514,7 +517,7 @@ std::unique_ptr<Step> csDenseInput(const WeightedOp& op, const PackedLayer& pk, 
                 order.push_back(n);
         slot_begin.push_back(int32_t(order.size()));
     }
-    std::vector<float> weights(order.size() * size_t(gpad), 0.0f);
+    AlignedVector<float> weights(order.size() * size_t(gpad), 0.0f);
     for (size_t l = 0; l < order.size(); ++l)
         for (int g = 0; g < G; ++g)
             weights[l * gpad + g] = pk.wc[size_t(order[l]) * G + g];

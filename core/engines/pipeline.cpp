@@ -341,11 +341,10 @@ Status PipelineEngine::prepare(const Model& model, const EngineOptions& options)
             step->in = op.in;
             step->out = op.out;
             perm = step->out_perm.empty() ? identity(op.out.c) : step->out_perm;
-            // A dense-input conv followed by a max-pool (the GSC conv1): pool inside the conv step when
-            // it can, so its map stays in L1. Every engine whose kernel allows it does the same, which
-            // keeps the per-layer comparison like with like; sparse-input convs keep their own pool.
-            if (op.conv && !op.input_sparse && i + 1 < model.layers.size() &&
-                model.layers[i + 1].kind == LayerKind::MaxPool2d && step->fuseMaxPool(model.layers[i + 1])) {
+            // A conv followed by a max-pool: pool inside the conv step when its kernel can, so the conv
+            // map stays in cache (GSC conv1 in every engine; conv2 where it scatters, in sparse-sparse).
+            if (op.conv && i + 1 < model.layers.size() && model.layers[i + 1].kind == LayerKind::MaxPool2d &&
+                step->fuseMaxPool(model.layers[i + 1], op.input_sparse)) {
                 const Layer& pool = model.layers[++i];
                 step->info.layer += "+" + pool.name;
             }

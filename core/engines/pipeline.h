@@ -76,8 +76,8 @@ public:
     virtual void run(const float* in, float* out, int items, StepPool& pool, StepCounters& counters) = 0;
     // Takes over the max-pool L that follows (out becomes its output) when the step can pool its
     // own output while it is still in cache (and says how in info.note); false leaves the pool to
-    // its own step.
-    virtual bool fuseMaxPool(const Layer& L) { (void)L; return false; }
+    // its own step. input_sparse: the conv is fed by a k-WTA.
+    virtual bool fuseMaxPool(const Layer& L, bool input_sparse) { (void)L; (void)input_sparse; return false; }
     // True when run(x, x, ...) is valid (elementwise steps, k-WTA): the pipeline then runs the step
     // in place and skips a copy of the whole map.
     virtual bool inPlace() const { return false; }

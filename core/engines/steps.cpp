@@ -78,9 +78,11 @@ public:
     static constexpr int kRegPoolMaxFanIn = 32;
     ActShape conv;                    // the conv's own output shape (out is the pooled one then)
 
-    bool fuseMaxPool(const Layer& L) override
+    bool fuseMaxPool(const Layer& L, bool input_sparse) override
     {
-        if (L.pool_kernel != L.pool_stride) // overlapping windows would recompute conv rows
+        // A k-WTA-fed conv keeps its own pool step in the gather engines (GSC conv2 in dense and
+        // sparse-dense), as before sparse-sparse pooled in its rows; fusing it here is not measured.
+        if (input_sparse || L.pool_kernel != L.pool_stride) // overlapping windows would recompute conv rows
             return false;
         conv = out;
         pool_k = L.pool_kernel;
@@ -225,11 +227,27 @@ public:
     std::vector<int32_t> off_ct;
     std::vector<int32_t> len_pre;
     Scratch scratch;
+    // A fused max-pool (pool > 0): taken in the accumulator rows before compaction, so only the
+    // pooled positions are compacted and the conv map is never written (kernels.h, ScatterConvArgs).
+    int pool = 0;
+    ActShape conv_out; // the conv's own output shape (out is the pooled one then)
+
+    bool fuseMaxPool(const Layer& L, bool) override
+    {
+        if (!conv || L.pool_kernel != L.pool_stride) // overlapping windows would pool rows twice
+            return false;
+        pool = L.pool_kernel;
+        out = L.out_shape;
+        info.note += std::string(info.note.empty() ? "" : "; ") + "max-pool fused: taken in the accumulator rows before compaction";
+        if (info.kernel.rfind("conv.", 0) == 0) // <op>.<dtype>.<variant>.<isa>: the op becomes conv+maxpool
+            info.kernel.insert(4, "+maxpool");
+        return true;
+    }
 
     void runItem(const float* xi, float* yi, int worker, StepCounters& c)
     {
         const int64_t n = in.size();
-        const size_t acc_size = size_t(out.h) * out.w * P * rowpad;
+        const size_t acc_size = size_t(conv_out.h) * conv_out.w * P * rowpad;
         // one float scratch: winner values (with the kernels' slack), then the accumulator rows,
         // which start on a cache line as the scratch does
         const size_t list = size_t(kernels::roundUp(int(n) + kernels::kNonzerosSlack, 16));
@@ -239,9 +257,14 @@ public:
         if (conv) {
             int32_t* pos_begin = idx + list;
             const int count = k->nonzeros_by_position(xi, in.h * in.w, in.c, pos_begin, idx, val);
-            kernels::ScatterConvArgs a{pos_begin, idx, val, in.h, in.w, in.c, out.h, out.w, kh, kw, stride, pad,
+            kernels::ScatterConvArgs a{pos_begin, idx, val, in.h, in.w, in.c, conv_out.h, conv_out.w, kh, kw, stride, pad,
                                        wc.data(), rowpad, row_off.data(), row_len.data(), P, bias_rows.data(),
                                        slot_start.data(), slot_count.data(), out.c, acc, yi, 0};
+            if (pool) {
+                a.pool = pool;
+                a.pool_h = out.h;
+                a.pool_w = out.w;
+            }
             if (!wc_ct.empty()) {
                 a.wc_ct = wc_ct.data();
                 a.off_ct = off_ct.data();
@@ -570,6 +593,7 @@ std::unique_ptr<Step> csSparseInput(const WeightedOp& op, const PackedLayer& pk,
     const SlotLayout sl = slotLayout(op.M, op.P);
     auto s = std::make_unique<ScatterStep>();
     setShapes(*s, op);
+    s->conv_out = op.out;
     s->k = &k;
     s->conv = op.conv;
     s->kh = op.kh; s->kw = op.kw; s->stride = op.stride; s->pad = op.padding;

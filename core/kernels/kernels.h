@@ -91,6 +91,9 @@ struct ScatterConvArgs {
     const float* wc_ct = nullptr;
     const int32_t* off_ct = nullptr;
     const int32_t* len_pre = nullptr; // [C][(kh+1)*(kw+1)] 2-D prefix sums of the taps' useful lanes G_r
+    // A pool x pool, stride-pool max-pool of the conv map, taken in the accumulator rows before they
+    // are compacted (0: none): y is then the pool_h x pool_w pooled map. acc still holds the conv map.
+    int pool = 0, pool_h = 0, pool_w = 0;
 };
 
 // Sparse-sparse linear with shared routes: acc[r(n)][..] += v * wc[n][..], then compaction.

@@ -59,9 +59,36 @@ std::optional<double> layerSpeedupVs(const BenchResult* baseline, const LayerRes
     if (!baseline || layer.seconds_per_item <= 0)
         return std::nullopt;
     for (const LayerResult& b : baseline->layers)
-        if (b.stats.layer == layer.stats.layer && b.seconds_per_item > 0)
-            return b.seconds_per_item / layer.seconds_per_item;
-    return std::nullopt;
+        if (b.stats.layer == layer.stats.layer)
+            return b.seconds_per_item > 0 ? std::optional(b.seconds_per_item / layer.seconds_per_item) : std::nullopt;
+    // A step fused in one engine and not in the baseline ("cnn2+cnn2_batchnorm+cnn2_maxpool" against
+    // "cnn2+cnn2_batchnorm" and "cnn2_maxpool"): the baseline's rows whose layers all lie in this row,
+    // when together they are exactly this row's layers.
+    const auto parts = [](const std::string& names) {
+        std::vector<std::string> out;
+        for (size_t at = 0; at <= names.size();) {
+            const size_t plus = std::min(names.find('+', at), names.size());
+            out.push_back(names.substr(at, plus - at));
+            at = plus + 1;
+        }
+        return out;
+    };
+    const auto want = parts(layer.stats.layer);
+    std::vector<std::string> covered;
+    double seconds = 0;
+    for (const LayerResult& b : baseline->layers) {
+        const auto have = parts(b.stats.layer);
+        if (std::all_of(have.begin(), have.end(), [&](const std::string& p) { return std::find(want.begin(), want.end(), p) != want.end(); })) {
+            covered.insert(covered.end(), have.begin(), have.end());
+            seconds += b.seconds_per_item;
+        }
+    }
+    std::sort(covered.begin(), covered.end());
+    auto sorted_want = want;
+    std::sort(sorted_want.begin(), sorted_want.end());
+    if (covered != sorted_want || seconds <= 0)
+        return std::nullopt;
+    return seconds / layer.seconds_per_item;
 }
 
 std::optional<double> boundSpeedup(const LayerResult& layer)

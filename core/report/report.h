@@ -47,7 +47,8 @@ const BenchResult* findBaseline(const std::vector<BenchResult>& results, const B
 std::optional<double> speedupVs(const std::vector<BenchResult>& results, const BenchResult& r,
                                 const std::string& baseline_engine);
 // The layer's dense time per item over its time per item in r (the baseline's layer of the same
-// name); nullopt when either is missing.
+// name, or the baseline's rows that together hold exactly this fused row's layers); nullopt when
+// either is missing.
 std::optional<double> layerSpeedupVs(const BenchResult* baseline, const LayerResult& layer);
 // 1 / (a * w) for a weighted layer; nullopt for layers without weights or with a zero bound.
 std::optional<double> boundSpeedup(const LayerResult& layer);

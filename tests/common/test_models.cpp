@@ -99,6 +99,38 @@ Model pooledModel(uint64_t seed, int in_channels, int out_channels, int P)
     return m;
 }
 
+Model sparsePooledModel(uint64_t seed, int stride, int out_channels, int P)
+{
+    std::mt19937_64 rng(seed);
+    Model m;
+    m.name = "sparse-pooled";
+    m.input = {2, 13, 11};
+    for (int i = 0; i < 4; ++i)
+        m.classes.push_back(std::string(1, 'c') + std::to_string(i));
+    Layer c1;
+    c1.kind = LayerKind::Conv2d; c1.name = "c1"; c1.in_channels = 2; c1.out_channels = 8;
+    c1.kernel_h = 3; c1.kernel_w = 3; c1.stride = 1; c1.padding = 1; c1.weight_density = 0.5; c1.group_size = 2;
+    Layer bn1; bn1.kind = LayerKind::BatchNorm; bn1.name = "bn1"; bn1.num_features = 8; bn1.affine = true;
+    Layer k1; k1.kind = LayerKind::KWinners2d; k1.name = "k1"; k1.percent_on = 0.2; k1.boost_strength = 0.9;
+    Layer c2;
+    c2.kind = LayerKind::Conv2d; c2.name = "c2"; c2.in_channels = 8; c2.out_channels = out_channels;
+    c2.kernel_h = 3; c2.kernel_w = 2; c2.stride = stride; c2.padding = 1; c2.weight_density = 1.0 / P; c2.group_size = P;
+    Layer bn2; bn2.kind = LayerKind::BatchNorm; bn2.name = "bn2"; bn2.num_features = out_channels; bn2.affine = true;
+    Layer p2; p2.kind = LayerKind::MaxPool2d; p2.name = "p2"; p2.pool_kernel = 2; p2.pool_stride = 2;
+    Layer k2; k2.kind = LayerKind::KWinners2d; k2.name = "k2"; k2.percent_on = 0.25; k2.boost_strength = 0.4;
+    Layer f; f.kind = LayerKind::Flatten; f.name = "flat";
+    Layer l1; l1.kind = LayerKind::Linear; l1.name = "out"; l1.out_features = 4;
+    Layer sm; sm.kind = LayerKind::LogSoftmax; sm.name = "sm";
+    m.layers = {c1, bn1, k1, c2, bn2, p2, k2, f, l1, sm};
+    m.layers[8].in_features = 1; // the fan-in depends on the shapes: a placeholder first
+    m.inferShapes();
+    m.layers[8].in_features = int(m.layers[7].out_shape.size());
+    if (!m.inferShapes())
+        return m;
+    fillParameters(m, rng, RouteLayout::Shared, true);
+    return m;
+}
+
 void fillParameters(Model& m, std::mt19937_64& rng, RouteLayout routes, bool complementary)
 {
     std::uniform_real_distribution<float> u(0.0f, 1.0f);

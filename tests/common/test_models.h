@@ -49,6 +49,9 @@ ss::Model pooledModel(uint64_t seed);
 // 40 outputs in 2 groups fill one full register-pooled tile and a partial one; 4 input channels
 // (fan-in 36 > 32) take the banded pool instead.
 ss::Model pooledModel(uint64_t seed, int in_channels, int out_channels, int P);
+// A k-WTA-fed conv (3x2 taps, the given stride) followed at once by a 2x2 max-pool: sparse-sparse
+// pools in its accumulator rows. 13x11 input: odd conv maps (13x12 at stride 1, 7x6 at 2) floor.
+ss::Model sparsePooledModel(uint64_t seed, int stride, int out_channels, int P);
 
 // Weights, masks, batch-norm statistics and duty cycles for a model whose shapes are inferred.
 void fillParameters(ss::Model& m, std::mt19937_64& rng, ss::RouteLayout routes, bool complementary);

@@ -104,6 +104,10 @@ private slots:
         models.emplace_back("pooled", std::make_shared<Model>(sstest::pooledModel(8)));
         models.emplace_back("pooled-wide", std::make_shared<Model>(sstest::pooledModel(10, 1, 40, 2)));
         models.emplace_back("pooled-banded", std::make_shared<Model>(sstest::pooledModel(11, 4, 12, 1)));
+        // a scatter conv that pools in its rows: stride 1 with 16-float rows (40 outputs in 4 slots),
+        // stride 2 with 8-float rows (12 in 3); the GSC models cover stride 1 with 8-float rows
+        models.emplace_back("sparse-pooled", std::make_shared<Model>(sstest::sparsePooledModel(12, 1, 40, 4)));
+        models.emplace_back("sparse-pooled-s2", std::make_shared<Model>(sstest::sparsePooledModel(13, 2, 12, 3)));
 
         std::vector<std::string> isas;
         for (auto isa : kernels::allIsas())
@@ -241,6 +245,39 @@ private slots:
         for (const auto& st : run("sparse-dense"))
             if (st.weighted && st.weight_density < 1)
                 QVERIFY(std::abs(st.macsExecutedPerItem() - st.macs_dense * st.weight_density) <= 0.01 * st.macs_dense);
+    }
+
+    void scatterConvPoolsInItsRows_data()
+    {
+        QTest::addColumn<int>("stride");
+        QTest::newRow("stride 1") << 1;
+        QTest::newRow("stride 2") << 2;
+    }
+    void scatterConvPoolsInItsRows()
+    {
+        // sparse-sparse takes the pool after its k-WTA-fed conv into the conv step (one row, the
+        // pooled map out); the gather engines keep the pool as its own step. allEnginesMatchReference
+        // checks the values; this checks that the fused path is the one that ran.
+        QFETCH(int, stride);
+        const Model m = sstest::sparsePooledModel(21, stride, 12, 3);
+        QVERIFY(m.layers.back().out_shape.size() == 4);
+        const auto x = sstest::randomInputs(m, 2, 3);
+        std::vector<float> logits(8);
+        auto layers = [&](const std::string& name) {
+            auto e = createEngine(name);
+            [&] { QVERIFY(e->prepare(m, {}).isOk()); QVERIFY(e->infer(x.data(), 2, logits.data()).isOk()); }();
+            std::vector<std::string> names;
+            for (const auto& st : e->layerStats())
+                names.push_back(st.layer + " " + st.kernel);
+            return names;
+        };
+        const auto ss_layers = layers("sparse-sparse");
+        const bool fused = std::any_of(ss_layers.begin(), ss_layers.end(), [](const std::string& l) {
+            return l.rfind("c2+bn2+p2 conv+maxpool.f32.cs-sparse-row-scatter.", 0) == 0;
+        });
+        QVERIFY2(fused, qPrintable(QString::fromStdString(ss_layers[2])));
+        const auto dense_layers = layers("dense");
+        QVERIFY(std::any_of(dense_layers.begin(), dense_layers.end(), [](const std::string& l) { return l.rfind("p2 ", 0) == 0; }));
     }
 
     void registryAndErrors()

@@ -113,6 +113,7 @@ class TestReport : public QObject {
 private slots:
     void jsonHasEveryKey();
     void jsonSpeedupNullWithoutDense();
+    void layerSpeedupOfAFusedRow();
     void jsonRoundTrip();
     void jsonFileRoundTrip();
     void wrongSchemaRefused();
@@ -156,6 +157,28 @@ void TestReport::jsonHasEveryKey()
     const json& linear = benchmarks[1].at("layers")[2];
     QVERIFY(std::fabs(linear.at("bound_speedup").get<double>() - 80.0) < 1e-9);
     QVERIFY(benchmarks[1].at("layers")[1].at("bound_speedup").is_null());
+}
+
+void TestReport::layerSpeedupOfAFusedRow()
+{
+    // sparse-sparse pools in its conv2 step; the dense baseline runs the pool as its own row
+    BenchResult dense;
+    dense.layers.push_back(makeLayer("cnn2+cnn2_batchnorm", "conv2d", true, 1e7, 1.0, 1e7, 1.0, 300e-6, 10));
+    dense.layers.push_back(makeLayer("cnn2_maxpool", "maxpool", false, 0, 1.0, 0, 1.0, 20e-6, 10));
+    dense.layers.push_back(makeLayer("cnn2_kwinner", "kwinners2d", false, 0, 1.0, 0, 1.0, 5e-6, 10));
+    const auto fused = makeLayer("cnn2+cnn2_batchnorm+cnn2_maxpool", "conv2d", true, 1e7, 0.1, 1e5, 0.1, 40e-6, 10);
+    const auto s = layerSpeedupVs(&dense, fused);
+    QVERIFY(s.has_value());
+    QCOMPARE(*s, 320e-6 / 40e-6); // both of the baseline's rows, not the k-WTA after them
+    // the same name still matches one row
+    QCOMPARE(*layerSpeedupVs(&dense, makeLayer("cnn2_kwinner", "kwinners2d", false, 0, 1.0, 0, 1.0, 1e-6, 10)), 5.0);
+    // no exact cover: the baseline lacks the pool row, or has it fused the other way
+    BenchResult partial;
+    partial.layers.push_back(dense.layers[0]);
+    QVERIFY(!layerSpeedupVs(&partial, fused).has_value());
+    BenchResult other;
+    other.layers.push_back(makeLayer("cnn2+cnn2_batchnorm+cnn2_maxpool+cnn2_kwinner", "conv2d", true, 1e7, 1.0, 1e7, 1.0, 1e-4, 10));
+    QVERIFY(!layerSpeedupVs(&other, fused).has_value());
 }
 
 void TestReport::jsonSpeedupNullWithoutDense()

@@ -52,6 +52,15 @@ struct Scratch {
     }
 };
 
+// A conv step that took over the max-pool after it says how, and its kernel's op becomes
+// conv+maxpool (<op>.<dtype>.<variant>.<isa>).
+void notePoolFused(LayerStats& info, const char* how)
+{
+    info.note += std::string(info.note.empty() ? "" : "; ") + "max-pool fused: " + how;
+    if (info.kernel.rfind("conv.", 0) == 0)
+        info.kernel.insert(4, "+maxpool");
+}
+
 // ---- output-stationary gather (dense, and CS sparse-dense with shared routes) -----------------
 
 class GatherConvStep final : public Step {
@@ -81,7 +90,7 @@ public:
     bool fuseMaxPool(const Layer& L, bool input_sparse) override
     {
         // A k-WTA-fed conv keeps its own pool step in the gather engines (GSC conv2 in dense and
-        // sparse-dense), as before sparse-sparse pooled in its rows; fusing it here is not measured.
+        // sparse-dense), as it always has; fusing it here is not measured.
         if (input_sparse || L.pool_kernel != L.pool_stride) // overlapping windows would recompute conv rows
             return false;
         conv = out;
@@ -92,11 +101,8 @@ public:
         reg_pool = pool_k == 2;
         for (size_t s = 0; s + 1 < slot_begin.size(); ++s)
             reg_pool = reg_pool && slot_begin[s + 1] - slot_begin[s] <= kRegPoolMaxFanIn;
-        info.note += std::string(info.note.empty() ? "" : "; ") +
-                     (reg_pool ? "max-pool fused: 2x2 windows pooled in registers, the conv map is never written"
-                               : "max-pool fused: conv rows pooled while in L1");
-        if (info.kernel.rfind("conv.", 0) == 0) // <op>.<dtype>.<variant>.<isa>: the op becomes conv+maxpool
-            info.kernel.insert(4, "+maxpool");
+        notePoolFused(info, reg_pool ? "2x2 windows pooled in registers, the conv map is never written"
+                                      : "conv rows pooled while in L1");
         return true;
     }
 
@@ -238,9 +244,7 @@ public:
             return false;
         pool = L.pool_kernel;
         out = L.out_shape;
-        info.note += std::string(info.note.empty() ? "" : "; ") + "max-pool fused: taken in the accumulator rows before compaction";
-        if (info.kernel.rfind("conv.", 0) == 0) // <op>.<dtype>.<variant>.<isa>: the op becomes conv+maxpool
-            info.kernel.insert(4, "+maxpool");
+        notePoolFused(info, "taken in the accumulator rows before compaction");
         return true;
     }
 

@@ -34,26 +34,42 @@ void fillWeighted(Layer& L, std::mt19937_64& rng, RouteLayout routes, bool compl
     if (!complementary)
         L.group_size = 1;
 }
+Model namedModel(const char* name, ActShape input, int classes)
+{
+    Model m;
+    m.name = name;
+    m.input = input;
+    for (int i = 0; i < classes; ++i)
+        m.classes.push_back(std::string(1, 'c') + std::to_string(i));
+    return m;
+}
+
+Layer convLayer(const char* name, int in, int out, int kh, int kw, int stride, double density, int P)
+{
+    Layer c;
+    c.kind = LayerKind::Conv2d; c.name = name; c.in_channels = in; c.out_channels = out;
+    c.kernel_h = kh; c.kernel_w = kw; c.stride = stride; c.padding = 1; c.weight_density = density; c.group_size = P;
+    return c;
+}
+
+Layer batchNorm(const char* name, int features)
+{
+    Layer bn;
+    bn.kind = LayerKind::BatchNorm; bn.name = name; bn.num_features = features; bn.affine = true;
+    return bn;
+}
 } // namespace
 
 Model oddModel(uint64_t seed, RouteLayout routes, bool complementary)
 {
     std::mt19937_64 rng(seed);
     std::uniform_real_distribution<float> u(0.0f, 1.0f);
-    Model m;
-    m.name = "odd";
-    m.input = {2, 11, 13};
-    for (int i = 0; i < 5; ++i)
-        m.classes.push_back(std::string(1, 'c') + std::to_string(i));
-    Layer c1;
-    c1.kind = LayerKind::Conv2d; c1.name = "c1"; c1.in_channels = 2; c1.out_channels = 12;
-    c1.kernel_h = 3; c1.kernel_w = 3; c1.stride = 2; c1.padding = 1; c1.weight_density = 0.25; c1.group_size = 4;
+    Model m = namedModel("odd", {2, 11, 13}, 5);
+    const Layer c1 = convLayer("c1", 2, 12, 3, 3, 2, 0.25, 4);
     Layer r1; r1.kind = LayerKind::ReLU; r1.name = "r1";
-    Layer bn; bn.kind = LayerKind::BatchNorm; bn.name = "bn"; bn.num_features = 12; bn.affine = true;
+    const Layer bn = batchNorm("bn", 12);
     Layer k1; k1.kind = LayerKind::KWinners2d; k1.name = "k1"; k1.local = true; k1.percent_on = 0.25; k1.boost_strength = 0.7;
-    Layer c2;
-    c2.kind = LayerKind::Conv2d; c2.name = "c2"; c2.in_channels = 12; c2.out_channels = 10;
-    c2.kernel_h = 3; c2.kernel_w = 2; c2.stride = 2; c2.padding = 1; c2.weight_density = 1.0 / 3; c2.group_size = 3;
+    const Layer c2 = convLayer("c2", 12, 10, 3, 2, 2, 1.0 / 3, 3);
     Layer k2; k2.kind = LayerKind::KWinners2d; k2.name = "k2"; k2.percent_on = 0.2; k2.boost_strength = 0.0;
     Layer p2; p2.kind = LayerKind::MaxPool2d; p2.name = "p2"; p2.pool_kernel = 2; p2.pool_stride = 2;
     Layer f; f.kind = LayerKind::Flatten; f.name = "flat";
@@ -78,15 +94,9 @@ Model pooledModel(uint64_t seed) { return pooledModel(seed, 1, 8, 2); }
 Model pooledModel(uint64_t seed, int in_channels, int out_channels, int P)
 {
     std::mt19937_64 rng(seed);
-    Model m;
-    m.name = "pooled";
-    m.input = {in_channels, 13, 11};
-    for (int i = 0; i < 5; ++i)
-        m.classes.push_back(std::string(1, 'c') + std::to_string(i));
-    Layer c1;
-    c1.kind = LayerKind::Conv2d; c1.name = "c1"; c1.in_channels = in_channels; c1.out_channels = out_channels;
-    c1.kernel_h = 3; c1.kernel_w = 3; c1.stride = 2; c1.padding = 1; c1.weight_density = 1.0 / P; c1.group_size = P;
-    Layer bn; bn.kind = LayerKind::BatchNorm; bn.name = "bn"; bn.num_features = out_channels; bn.affine = true;
+    Model m = namedModel("pooled", {in_channels, 13, 11}, 5);
+    const Layer c1 = convLayer("c1", in_channels, out_channels, 3, 3, 2, 1.0 / P, P);
+    const Layer bn = batchNorm("bn", out_channels);
     Layer p1; p1.kind = LayerKind::MaxPool2d; p1.name = "p1"; p1.pool_kernel = 2; p1.pool_stride = 2;
     Layer k1; k1.kind = LayerKind::KWinners2d; k1.name = "k1"; k1.percent_on = 0.3; k1.boost_strength = 0.5;
     Layer f; f.kind = LayerKind::Flatten; f.name = "flat";
@@ -102,20 +112,12 @@ Model pooledModel(uint64_t seed, int in_channels, int out_channels, int P)
 Model sparsePooledModel(uint64_t seed, int stride, int out_channels, int P)
 {
     std::mt19937_64 rng(seed);
-    Model m;
-    m.name = "sparse-pooled";
-    m.input = {2, 13, 11};
-    for (int i = 0; i < 4; ++i)
-        m.classes.push_back(std::string(1, 'c') + std::to_string(i));
-    Layer c1;
-    c1.kind = LayerKind::Conv2d; c1.name = "c1"; c1.in_channels = 2; c1.out_channels = 8;
-    c1.kernel_h = 3; c1.kernel_w = 3; c1.stride = 1; c1.padding = 1; c1.weight_density = 0.5; c1.group_size = 2;
-    Layer bn1; bn1.kind = LayerKind::BatchNorm; bn1.name = "bn1"; bn1.num_features = 8; bn1.affine = true;
+    Model m = namedModel("sparse-pooled", {2, 13, 11}, 4);
+    const Layer c1 = convLayer("c1", 2, 8, 3, 3, 1, 0.5, 2);
+    const Layer bn1 = batchNorm("bn1", 8);
     Layer k1; k1.kind = LayerKind::KWinners2d; k1.name = "k1"; k1.percent_on = 0.2; k1.boost_strength = 0.9;
-    Layer c2;
-    c2.kind = LayerKind::Conv2d; c2.name = "c2"; c2.in_channels = 8; c2.out_channels = out_channels;
-    c2.kernel_h = 3; c2.kernel_w = 2; c2.stride = stride; c2.padding = 1; c2.weight_density = 1.0 / P; c2.group_size = P;
-    Layer bn2; bn2.kind = LayerKind::BatchNorm; bn2.name = "bn2"; bn2.num_features = out_channels; bn2.affine = true;
+    const Layer c2 = convLayer("c2", 8, out_channels, 3, 2, stride, 1.0 / P, P);
+    const Layer bn2 = batchNorm("bn2", out_channels);
     Layer p2; p2.kind = LayerKind::MaxPool2d; p2.name = "p2"; p2.pool_kernel = 2; p2.pool_stride = 2;
     Layer k2; k2.kind = LayerKind::KWinners2d; k2.name = "k2"; k2.percent_on = 0.25; k2.boost_strength = 0.4;
     Layer f; f.kind = LayerKind::Flatten; f.name = "flat";

@@ -73,20 +73,19 @@ std::optional<double> layerSpeedupVs(const BenchResult* baseline, const LayerRes
         }
         return out;
     };
+    // a layer appears in one row of a result, so the rows inside this one cover it when their
+    // layers add up to as many as it has
     const auto want = parts(layer.stats.layer);
-    std::vector<std::string> covered;
+    size_t covered = 0;
     double seconds = 0;
     for (const LayerResult& b : baseline->layers) {
         const auto have = parts(b.stats.layer);
         if (std::all_of(have.begin(), have.end(), [&](const std::string& p) { return std::find(want.begin(), want.end(), p) != want.end(); })) {
-            covered.insert(covered.end(), have.begin(), have.end());
+            covered += have.size();
             seconds += b.seconds_per_item;
         }
     }
-    std::sort(covered.begin(), covered.end());
-    auto sorted_want = want;
-    std::sort(sorted_want.begin(), sorted_want.end());
-    if (covered != sorted_want || seconds <= 0)
+    if (covered != want.size() || seconds <= 0)
         return std::nullopt;
     return seconds / layer.seconds_per_item;
 }

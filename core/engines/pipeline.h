@@ -116,10 +116,13 @@ private:
     std::vector<int64_t> items_;
     Status inferByTask(const float* input, int batch, int task_items, float* logits);
     void toChannelsLast(const float* src, float* dst) const;
-    // Runs items (in a; b is the other buffer) through every step, adding each step's time to
-    // secs[s] and its counts to counters(s); returns the buffer that holds the outputs.
+    // The items at src as the first step reads them: src itself when it is already in the internal
+    // layout and that step does not write its input, else their channels-last copy in a.
+    const float* stageInput(const float* src, int items, float* a) const;
+    // Runs items (x: stageInput's) through every step, a and b being the two buffers, adding each
+    // step's time to secs[s] and its counts to counters(s); returns the buffer that holds the outputs.
     template <class CountersOf>
-    float* runSteps(float* a, float* b, int items, StepPool& pool, const CountersOf& counters, double* secs);
+    float* runSteps(const float* x, float* a, float* b, int items, StepPool& pool, const CountersOf& counters, double* secs);
     // items' outputs (internal channel order) -> logits in the model's class order
     void writeLogits(const float* a, int items, float* out) const;
 

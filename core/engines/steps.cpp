@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <string>
 
 namespace ss::steps {
 
@@ -231,7 +233,7 @@ public:
     std::vector<uint16_t> row_len;
     AlignedVector<float> wc_ct;    // stride-1 channel-major layout (see kernels.h)
     std::vector<int32_t> off_ct;
-    std::vector<int32_t> len_pre;
+    std::vector<int32_t> macs_table, macs_row_of; // conv: kernels::WinnerMacs
     Scratch scratch;
     // A fused max-pool (pool > 0): taken in the accumulator rows before compaction, so only the
     // pooled positions are compacted and the conv map is never written (kernels.h, ScatterConvArgs).
@@ -260,10 +262,11 @@ public:
         int32_t* idx = scratch.ints(worker, list + size_t(in.h * in.w) + 1);
         if (conv) {
             int32_t* pos_begin = idx + list;
-            const int count = k->nonzeros_by_position(xi, in.h * in.w, in.c, pos_begin, idx, val);
+            kernels::WinnerMacs macs{macs_table.data(), macs_row_of.data()};
+            const int count = k->nonzeros_by_position(xi, in.h * in.w, in.c, pos_begin, idx, val, &macs);
             kernels::ScatterConvArgs a{pos_begin, idx, val, in.h, in.w, in.c, conv_out.h, conv_out.w, kh, kw, stride, pad,
-                                       wc.data(), rowpad, row_off.data(), row_len.data(), P, bias_rows.data(),
-                                       slot_start.data(), slot_count.data(), out.c, acc, yi, 0};
+                                       wc.data(), rowpad, row_off.data(), P, bias_rows.data(),
+                                       slot_start.data(), slot_count.data(), out.c, acc, yi};
             if (pool) {
                 a.pool = pool;
                 a.pool_h = out.h;
@@ -272,11 +275,10 @@ public:
             if (!wc_ct.empty()) {
                 a.wc_ct = wc_ct.data();
                 a.off_ct = off_ct.data();
-                a.len_pre = len_pre.data();
             }
             k->scatter_conv(a);
             c.nonzeros += count;
-            c.macs += a.macs;
+            c.macs += macs.total;
         } else {
             const int count = k->nonzeros(xi, int(n), idx, val);
             kernels::ScatterLinearArgs a{idx, val, count, wc.data(), rowpad, row_off.data(), row_len.data(), P,
@@ -590,6 +592,48 @@ std::unique_ptr<Step> csDenseInput(const WeightedOp& op, const PackedLayer& pk, 
     return wireSlots(std::move(s), "linear");
 }
 
+namespace {
+
+// kernels::WinnerMacs of a conv: for each input position, the taps through which it reaches an
+// output (those of the valid dy times those of the valid dx; positions with the same two sets share
+// a row of the table), and per input channel the useful lanes of those taps' rows, summed.
+// row_len[n]: useful lanes of packed row n = (dy*kw + dx)*cin + c.
+void winnerMacs(const WeightedOp& op, const std::vector<uint16_t>& row_len, std::vector<int32_t>& table,
+                std::vector<int32_t>& row_of)
+{
+    // the taps d < k along one axis through which input coordinate i reaches one of out outputs
+    const auto valid = [&](int i, int k, int out) {
+        std::string set(size_t(k), '0');
+        for (int d = 0; d < k; ++d) {
+            const int t = i + op.padding - d;
+            set[size_t(d)] = t >= 0 && t % op.stride == 0 && t / op.stride < out ? '1' : '0';
+        }
+        return set;
+    };
+    std::map<std::string, int32_t> rows; // tap sets -> start of their row
+    table.clear();
+    row_of.resize(size_t(op.in.h) * op.in.w);
+    for (int iy = 0; iy < op.in.h; ++iy) {
+        const std::string ys = valid(iy, op.kh, op.out.h);
+        for (int ix = 0; ix < op.in.w; ++ix) {
+            const std::string xs = valid(ix, op.kw, op.out.w);
+            const auto [it, added] = rows.emplace(ys + "|" + xs, int32_t(table.size()));
+            row_of[size_t(iy) * op.in.w + ix] = it->second;
+            if (!added)
+                continue;
+            table.resize(table.size() + size_t(op.cin), 0);
+            int32_t* row = table.data() + it->second;
+            for (int dy = 0; dy < op.kh; ++dy)
+                for (int dx = 0; dx < op.kw; ++dx)
+                    if (ys[size_t(dy)] == '1' && xs[size_t(dx)] == '1')
+                        for (int c = 0; c < op.cin; ++c)
+                            row[c] += row_len[size_t(dy * op.kw + dx) * op.cin + c];
+        }
+    }
+}
+
+} // namespace
+
 std::unique_ptr<Step> csSparseInput(const WeightedOp& op, const PackedLayer& pk, const KernelTable& k)
 {
     if (!pk.shared_routes)
@@ -621,23 +665,20 @@ std::unique_ptr<Step> csSparseInput(const WeightedOp& op, const PackedLayer& pk,
             s->bias_rows[size_t(r) * s->rowpad + g] = op.bias[size_t(g * op.P + r)];
     s->slot_start = sl.start;
     s->slot_count = sl.count;
+    if (op.conv)
+        winnerMacs(op, s->row_len, s->macs_table, s->macs_row_of);
     if (op.conv && op.stride == 1) {
         const int T = op.kh * op.kw;
         const int64_t rows = int64_t(op.P) * s->rowpad;
         s->wc_ct.assign(size_t(op.cin) * T * s->rowpad, 0.0f);
         s->off_ct.resize(size_t(op.cin) * T);
-        const int pw = op.kw + 1;
-        s->len_pre.assign(size_t(op.cin) * (op.kh + 1) * pw, 0);
         for (int c = 0; c < op.cin; ++c)
-            for (int dy = 0; dy < op.kh; ++dy)
-                for (int dx = 0; dx < op.kw; ++dx) {
-                    const int t = dy * op.kw + dx, n = t * op.cin + c;
-                    const size_t ct = size_t(c) * T + t;
-                    std::copy_n(s->wc.begin() + int64_t(n) * s->rowpad, s->rowpad, s->wc_ct.begin() + int64_t(ct) * s->rowpad);
-                    s->off_ct[ct] = int32_t(s->row_off[size_t(n)] - (int64_t(dy) * op.out.w + dx) * rows);
-                    int32_t* pre = s->len_pre.data() + size_t(c) * (op.kh + 1) * pw;
-                    pre[(dy + 1) * pw + dx + 1] = pre[dy * pw + dx + 1] + pre[(dy + 1) * pw + dx] - pre[dy * pw + dx] + s->row_len[size_t(n)];
-                }
+            for (int t = 0; t < T; ++t) {
+                const int n = t * op.cin + c;
+                const size_t ct = size_t(c) * T + t;
+                std::copy_n(s->wc.begin() + int64_t(n) * s->rowpad, s->rowpad, s->wc_ct.begin() + int64_t(ct) * s->rowpad);
+                s->off_ct[ct] = int32_t(s->row_off[size_t(n)] - (int64_t(t / op.kw) * op.out.w + t % op.kw) * rows);
+            }
     }
     s->out_perm = sl.perm;
     s->info.op = op.conv ? "conv2d" : "linear";

@@ -74,7 +74,6 @@ struct ScatterConvArgs {
     const float* wc;          // [N][rowpad], zero beyond G
     int rowpad;
     const int32_t* row_off;   // [N] = r(n) * rowpad
-    const uint16_t* row_len;  // [N] useful lanes G_r(n), for counting
     int P;
     const float* bias_rows;   // [P][rowpad]
     const int32_t* slot_start;// [P]
@@ -82,15 +81,13 @@ struct ScatterConvArgs {
     int M;
     float* acc;               // scratch [out_h*out_w][P][rowpad]
     float* y;                 // [out_h*out_w][M]
-    int64_t macs;             // out: useful multiply-accumulates
     // Stride-1 layout (null otherwise): per input channel c and tap t = dy*kw + dx, the packed row
     // wc_ct[c][t][rowpad] and one destination offset into acc relative to the winner's padded
     // position (iy+pad)*out_w + (ix+pad): off_ct[c][t] = r(n)*rowpad - (dy*out_w + dx)*P*rowpad.
-    // A winner then streams one contiguous block of rows with no per-tap lookups; its MACs come
-    // from len_pre in four reads.
+    // A winner then streams one contiguous block of rows with no per-tap lookups. (Its MACs are
+    // counted by nonzeros_by_position: see WinnerMacs.)
     const float* wc_ct = nullptr;
     const int32_t* off_ct = nullptr;
-    const int32_t* len_pre = nullptr; // [C][(kh+1)*(kw+1)] 2-D prefix sums of the taps' useful lanes G_r
     // A pool x pool, stride-pool max-pool of the conv map, taken in the accumulator rows before they
     // are compacted (0: none): y is then the pool_h x pool_w pooled map. acc still holds the conv map.
     int pool = 0, pool_h = 0, pool_w = 0;
@@ -116,17 +113,28 @@ struct ScatterLinearArgs {
 
 constexpr int kNonzerosSlack = 16;
 
+// The multiply-accumulates a sparse-sparse conv spends on each winner (input position p, channel
+// c): the useful lanes G_r of the rows of every tap through which p reaches the output, summed.
+// Positions that reach the output through the same taps share one row of table: the winner's
+// count is table[row_of[p] + c]. Counted while the winners are listed, where the map row is in
+// L1; four table reads per winner inside the scatter's winner loop had cost the GSC conv2 ~15%.
+struct WinnerMacs {
+    const int32_t* table;  // [rows][C]
+    const int32_t* row_of; // [H*W] start of position p's row in table
+    int64_t total = 0;     // out: summed over the winners listed
+};
+
 struct KernelTable {
     Isa isa;
     int vector_width; // floats per vector register
     void (*gather_conv)(const GatherConvArgs&);
     void (*gather_linear)(const GatherLinearArgs&);
-    void (*scatter_conv)(ScatterConvArgs&);
+    void (*scatter_conv)(const ScatterConvArgs&);
     void (*scatter_linear)(ScatterLinearArgs&);
     // Non-zeros of an H*W x C buffer, grouped by position: fills pos_begin[hw+1], chan, val.
     // Returns the count. chan/val need room for hw*c + kNonzerosSlack entries (vector stores may
-    // write scratch past the count).
-    int (*nonzeros_by_position)(const float* x, int hw, int c, int32_t* pos_begin, int32_t* chan, float* val);
+    // write scratch past the count). macs (may be null): adds the conv's MACs on them to its total.
+    int (*nonzeros_by_position)(const float* x, int hw, int c, int32_t* pos_begin, int32_t* chan, float* val, WinnerMacs* macs);
     // Non-zeros of a vector: idx/val (room for n + kNonzerosSlack); returns the count.
     int (*nonzeros)(const float* x, int n, int32_t* idx, float* val);
     // k-WTA Select in place (sparsity/kwinners.h semantics): keep the k largest x*boost (boost may

@@ -356,6 +356,9 @@ private slots:
         QVERIFY(listen.waitForFinished(20000));
         err += listen.readAllStandardError();
         const QString out = QString::fromUtf8(listen.readAllStandardOutput());
+        // a crash reports its signal as the exit code: say which, with what the CLI said before it
+        QVERIFY2(listen.exitStatus() == QProcess::NormalExit,
+                 qPrintable(QString("the CLI crashed (signal %1); stderr: %2").arg(listen.exitCode()).arg(QString::fromUtf8(err))));
         QCOMPARE(listen.exitCode(), 1);
         QVERIFY2(err.contains("sparsescope-cli: The audio device 'Remapped Monitor of Null Output' stopped working"), err.constData());
         QVERIFY2(out.contains("s of audio") && out.contains("sparse-sparse"), qPrintable(out)); // the summary

@@ -155,6 +155,9 @@ private slots:
         models.emplace_back("odd-random", std::make_shared<Model>(sstest::oddModel(7, RouteLayout::Shared, false)));
         models.emplace_back("pooled", std::make_shared<Model>(sstest::pooledModel(8)));
         models.emplace_back("pooled-wide", std::make_shared<Model>(sstest::pooledModel(10, 1, 40, 2)));
+        // 3 pooled windows a row: AVX-512 takes two windows per register tile and then one, with
+        // full vectors (2 slots of 32 outputs, as the GSC conv1) and with partial ones (pooled, -wide)
+        models.emplace_back("pooled-full", std::make_shared<Model>(sstest::pooledModel(14, 1, 64, 2)));
         models.emplace_back("pooled-banded", std::make_shared<Model>(sstest::pooledModel(11, 4, 12, 1)));
         // a scatter conv that pools in its rows: stride 1 with 16-float rows (40 outputs in 4 slots),
         // stride 2 with 8-float rows (12 in 3); the GSC models cover stride 1 with 8-float rows

@@ -33,14 +33,23 @@ def ort(node_path, onnx, batches, seconds):
     return {r["batch"]: r["items_per_s_at_median"] for r in j["runs"]}, j["max_abs_diff_vs_torch"]
 
 
-def bench(cli, model, engine, batch, seconds, threads):
+def items_per_s(json_path, batch):
+    """{engine: items/s at the median call time} from a `bench --json` file."""
+    with open(json_path) as f:
+        return {r["engine"]: batch / (r["latency_ms"]["p50"] / 1e3) for r in json.load(f)["benchmarks"]}
+
+
+def bench_all(cli, model, engines, batch, seconds, threads):
+    """One `bench` call of the comma-separated engines (interleaved in one process): items_per_s."""
     with tempfile.TemporaryDirectory() as d:
         p = os.path.join(d, "b.json")
-        subprocess.run([cli, "bench", model, "--engines", engine, "--batch", str(batch), "--threads", str(threads),
+        subprocess.run([cli, "bench", model, "--engines", engines, "--batch", str(batch), "--threads", str(threads),
                         "--seconds", str(seconds), "--json", p], check=True, capture_output=True, text=True)
-        with open(p) as f:
-            r = json.load(f)["benchmarks"][0]
-    return batch / (r["latency_ms"]["p50"] / 1e3)
+        return items_per_s(p, batch)
+
+
+def bench(cli, model, engine, batch, seconds, threads):
+    return bench_all(cli, model, engine, batch, seconds, threads)[engine]
 
 
 def main():

@@ -3,7 +3,7 @@
 
 Documentation of how the thread figures in README.md (issue 19: "2 threads >= 1.8x 1 thread for every
 engine at batch >= 8") were measured. NOT a project dependency: nothing in the build or the tests
-runs it (standard library only; it drives the CLI).
+runs it (standard library and ort_compare.py beside it; it drives the CLI).
 
   python3 threads_compare.py --cli build/app/cli/sparsescope-cli [--model resources/models/gsc-cs.safetensors] \\
       [--engines dense,csr,sparse-dense,sparse-sparse] [--batches 8,64] [--rounds 5] [--seconds 2]
@@ -22,14 +22,7 @@ import statistics
 import subprocess
 import tempfile
 
-
-def bench(cli, model, engines, batch, threads, seconds):
-    with tempfile.TemporaryDirectory() as d:
-        p = os.path.join(d, "b.json")
-        subprocess.run([cli, "bench", model, "--engines", engines, "--batch", str(batch), "--threads", str(threads),
-                        "--seconds", str(seconds), "--json", p], check=True, capture_output=True, text=True)
-        with open(p) as f:
-            return {r["engine"]: batch / (r["latency_ms"]["p50"] / 1e3) for r in json.load(f)["benchmarks"]}
+from ort_compare import bench_all, items_per_s  # the sibling script: one way to run and read `bench`
 
 
 def ceiling(cli, model, seconds):
@@ -43,11 +36,7 @@ def ceiling(cli, model, seconds):
             for pr in procs:
                 if pr.wait() != 0:
                     raise SystemExit("bench failed")
-            total = 0.0
-            for p in paths:
-                with open(p) as f:
-                    total += 1 / (json.load(f)["benchmarks"][0]["latency_ms"]["p50"] / 1e3)
-            return total
+            return sum(items_per_s(p, 1)["dense"] for p in paths)
     return run(2) / run(1)
 
 
@@ -67,8 +56,8 @@ def main():
     for r in range(a.rounds):
         row = {"round": r, "ceiling": ceiling(a.cli, a.model, a.seconds)}
         for b in batches:
-            one = bench(a.cli, a.model, a.engines, b, 1, a.seconds)
-            two = bench(a.cli, a.model, a.engines, b, 2, a.seconds)
+            one = bench_all(a.cli, a.model, a.engines, b, a.seconds, 1)
+            two = bench_all(a.cli, a.model, a.engines, b, a.seconds, 2)
             for e in engines:
                 row[f"{e}_{b}_1"], row[f"{e}_{b}_2"] = one[e], two[e]
         rows.append(row)

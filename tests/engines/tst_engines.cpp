@@ -150,6 +150,10 @@ private slots:
         o.seed = 9;
         o.weight_density = {1.0, 1.0, 0.4}; // the published dense-conv variant: conv2 dense after a k-WTA
         synth("gsc-dense-convs", o);
+        o = {};
+        o.seed = 15;
+        o.weight_density = {0.5, 0.125, 1.0}; // linear1 dense after a k-WTA: one 1,000-output row held
+        synth("gsc-dense-linear1", o);        // in registers 8 vectors at a time, the last vector partial
         models.emplace_back("odd-shared", std::make_shared<Model>(sstest::oddModel(5, RouteLayout::Shared, true)));
         models.emplace_back("odd-independent", std::make_shared<Model>(sstest::oddModel(6, RouteLayout::Independent, true)));
         models.emplace_back("odd-random", std::make_shared<Model>(sstest::oddModel(7, RouteLayout::Shared, false)));

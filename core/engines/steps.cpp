@@ -1,5 +1,7 @@
 #include "engines/steps.h"
 
+#include "sparsity/kwinners.h"
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -15,14 +17,6 @@ namespace {
 std::string kernelName(const char* op, const char* variant, const KernelTable* k)
 {
     return std::string(op) + ".f32." + variant + "." + (k ? kernels::isaName(k->isa) : "scalar");
-}
-
-int64_t countNonzeros(const float* x, int64_t n)
-{
-    int64_t c = 0;
-    for (int64_t i = 0; i < n; ++i)
-        c += x[i] != 0.0f;
-    return c;
 }
 
 // Non-zeros of the items whose first work unit (of units_per_item) lies in [b, e): summed over a

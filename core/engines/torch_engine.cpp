@@ -55,24 +55,10 @@ at::Tensor fromVector(const std::vector<float>& v, std::vector<int64_t> shape)
 
 // Non-zeros of a float tensor; a plain pass over contiguous memory (the usual case) and ATen's
 // reduction otherwise.
-int64_t countNonzeros(const float* p, int64_t n)
-{
-    int64_t total = 0;
-    constexpr int64_t kBlock = 4096;
-    for (int64_t b = 0; b < n; b += kBlock) {
-        const int64_t e = std::min(n, b + kBlock);
-        int32_t c = 0;
-        for (int64_t i = b; i < e; ++i)
-            c += p[i] != 0.0f;
-        total += c;
-    }
-    return total;
-}
-
 int64_t countNonzeros(const at::Tensor& t)
 {
     if (t.scalar_type() == at::kFloat && t.is_contiguous())
-        return countNonzeros(t.data_ptr<float>(), t.numel());
+        return ss::countNonzeros(t.data_ptr<float>(), t.numel());
     return at::count_nonzero(t).item<int64_t>();
 }
 

@@ -6,6 +6,20 @@
 
 namespace ss {
 
+int64_t countNonzeros(const float* x, int64_t n)
+{
+    int64_t total = 0;
+    constexpr int64_t kBlock = 4096;
+    for (int64_t b = 0; b < n; b += kBlock) {
+        const int64_t e = std::min(n, b + kBlock);
+        int32_t c = 0;
+        for (int64_t i = b; i < e; ++i)
+            c += x[i] != 0.0f;
+        total += c;
+    }
+    return total;
+}
+
 void boostFactors(const float* duty, int n, double target_density, double strength, float* out)
 {
     for (int i = 0; i < n; ++i)

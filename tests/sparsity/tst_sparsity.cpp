@@ -527,6 +527,50 @@ private slots:
         }
     }
 
+    // The Select kernels' pivot select takes its pivots from a strided sample of 16 keys and, when
+    // they miss the rank, keeps the side they missed: orders that bias a strided sample (sorted
+    // either way, runs with the sample's period), few distinct keys and every rank near the ends
+    // reach its misses, its all-equal band and its no-progress fallback.
+    void kwinnersSelectPatterns_data()
+    {
+        QTest::addColumn<int>("n");
+        QTest::addColumn<int>("pattern"); // 0 ascending, 1 descending, 2 sawtooth of period 16, 3 two values, 4 normal
+        for (int n : {49, 64, 65, 100, 257, 1000, 1600, 2047, 2048, 3001, 5000})
+            for (int pattern = 0; pattern < 5; ++pattern)
+                QTest::addRow("n%d p%d", n, pattern) << n << pattern;
+    }
+    void kwinnersSelectPatterns()
+    {
+        QFETCH(int, n);
+        QFETCH(int, pattern);
+        std::mt19937_64 rng(uint64_t(n * 17 + pattern));
+        std::normal_distribution<float> nd(0.0f, 1.0f);
+        std::vector<float> x(static_cast<size_t>(n));
+        for (int i = 0; i < n; ++i) {
+            switch (pattern) {
+            case 0: x[size_t(i)] = float(i) - 0.5f * float(n); break;
+            case 1: x[size_t(i)] = 0.5f * float(n) - float(i); break;
+            case 2: x[size_t(i)] = float(i % 16) + 0.001f * float(i / 16); break;
+            case 3: x[size_t(i)] = (rng() % 7 == 0) ? 2.0f : -1.0f; break;
+            default: x[size_t(i)] = nd(rng); break;
+            }
+        }
+        std::vector<uint32_t> kscratch(size_t(2 * n + 1));
+        for (int k : {1, 2, 3, n / 16, n / 7, n / 3, n / 2, n - n / 5, n - 3, n - 2, n - 1}) {
+            if (k < 1)
+                continue;
+            const auto expected = expectedTopK(x, {}, {}, k);
+            for (kernels::Isa isa : kernels::allIsas()) {
+                if (!kernels::cpuSupports(isa))
+                    continue;
+                std::vector<float> v = x;
+                kernels::table(isa).kwinners(v.data(), n, k, nullptr, nullptr, kscratch.data());
+                QVERIFY2(v == expected, (QByteArray(kernels::isaName(isa)) + " k " + QByteArray::number(k) + ": " + vecText(v) +
+                                         " vs " + vecText(expected)).constData());
+            }
+        }
+    }
+
     void boostFactors()
     {
         const std::vector<float> duty = {0.0f, 0.1f, 0.25f, 0.5f, 1.0f};

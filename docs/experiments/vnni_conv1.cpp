@@ -65,12 +65,45 @@ inline void storePooled(__m512i a0, __m512i a1, __m512i a2, __m512i a3, __m512i 
     _mm_storeu_si128(reinterpret_cast<__m128i*>(y), _mm512_cvtepi32_epi8(r));
 }
 
+// Each lane's output constants, lanes in the order lane_out gives: the bias (less 128 x the sum of
+// the output's weights, for the + 128 input) and the requantisation multiplier and shift.
+struct LaneConstants {
+    __m512i bias[4], mult[4], shift_lo[4], shift_hi[4];
+
+    void set(const q8::QWeighted& c, const int* lane_out)
+    {
+        alignas(64) int32_t b[64], m[64];
+        alignas(64) int64_t sh[64];
+        for (int l = 0; l < 64; ++l) {
+            const int o = lane_out[l];
+            int32_t wsum = 0;
+            for (int t = 0; t < c.N; ++t)
+                wsum += c.weight[size_t(o) * c.N + t];
+            b[l] = c.bias[size_t(o)] - 128 * wsum;
+            m[l] = c.mult[size_t(o)];
+            sh[l] = c.shift[size_t(o)];
+        }
+        for (int v = 0; v < 4; ++v) {
+            bias[v] = _mm512_load_si512(b + 16 * v);
+            mult[v] = _mm512_load_si512(m + 16 * v);
+            shift_lo[v] = _mm512_load_si512(sh + 16 * v);
+            shift_hi[v] = _mm512_load_si512(sh + 16 * v + 8);
+        }
+    }
+
+    // output vector v of a window's 4 positions, pooled, requantised and stored (16 int8 at y + 16 v)
+    void store(int v, __m512i a0, __m512i a1, __m512i a2, __m512i a3, bool relu, int8_t* y) const
+    {
+        storePooled(a0, a1, a2, a3, mult[v], shift_lo[v], shift_hi[v], relu, y + 16 * v);
+    }
+};
+
 // Dense weights, taps grouped 4 at a time along each kernel row.
 struct VnniConv1 {
     int in_h = 0, in_w = 0, pad = 0, out_h = 0, out_w = 0, pool_h = 0, pool_w = 0;
     int row = 0;                       // padded input row length in bytes (+ 8 of slack)
     __m512i w[40];                     // [10 groups][4 vectors]: 4 int8 weights per output lane
-    __m512i bias[4], mult[4], shift_lo[4], shift_hi[4];
+    LaneConstants lanes;
     bool relu = false;
 
     bool prepare(const q8::QWeighted& c)
@@ -86,16 +119,10 @@ struct VnniConv1 {
         pool_w = out_w / 2;
         row = in_w + 2 * pad + 8;
         relu = c.relu;
-        alignas(64) int32_t b[64], m[64];
-        alignas(64) int64_t s[64];
-        for (int o = 0; o < 64; ++o) {
-            int32_t wsum = 0;
-            for (int t = 0; t < 25; ++t)
-                wsum += c.weight[size_t(o) * 25 + t];
-            b[o] = c.bias[size_t(o)] - 128 * wsum;
-            m[o] = c.mult[size_t(o)];
-            s[o] = c.shift[size_t(o)];
-        }
+        int identity[64];
+        for (int o = 0; o < 64; ++o)
+            identity[o] = o;
+        lanes.set(c, identity);
         for (int g = 0; g < 10; ++g) {
             const int dy = g / 2, dx0 = (g % 2) * 4;
             for (int v = 0; v < 4; ++v) {
@@ -108,12 +135,6 @@ struct VnniConv1 {
                 w[g * 4 + v] = _mm512_load_si512(bytes);
             }
         }
-        for (int v = 0; v < 4; ++v) {
-            bias[v] = _mm512_load_si512(b + 16 * v);
-            mult[v] = _mm512_load_si512(m + 16 * v);
-            shift_lo[v] = _mm512_load_si512(s + 16 * v);
-            shift_hi[v] = _mm512_load_si512(s + 16 * v + 8);
-        }
         return true;
     }
 
@@ -125,7 +146,7 @@ struct VnniConv1 {
                 __m512i acc[4][4]; // [position in the window][output vector]
                 for (int q = 0; q < 4; ++q)
                     for (int v = 0; v < 4; ++v)
-                        acc[q][v] = bias[v];
+                        acc[q][v] = lanes.bias[v];
                 const uint8_t* x0 = xu + size_t(2 * py) * row + 2 * px;
                 for (int g = 0; g < 10; ++g) {
                     const int dy = g / 2, dx0 = (g % 2) * 4;
@@ -139,8 +160,7 @@ struct VnniConv1 {
                     }
                 }
                 for (int v = 0; v < 4; ++v)
-                    storePooled(acc[0][v], acc[1][v], acc[2][v], acc[3][v], mult[v], shift_lo[v], shift_hi[v], relu,
-                                y + (size_t(py) * pool_w + px) * 64 + 16 * v);
+                    lanes.store(v, acc[0][v], acc[1][v], acc[2][v], acc[3][v], relu, y + (size_t(py) * pool_w + px) * 64);
             }
     }
 };
@@ -155,7 +175,7 @@ struct VnniConv1Cs {
     int lane_out[64] = {};             // the output channel of each lane (slot order)
     __m512i w[4][4];                   // [output vector][tap group]: slot s has vectors 2s, 2s + 1
     __m512i idx[2];                    // vpermb index of each slot: 4 positions x 16 tap bytes
-    __m512i bias[4], mult[4], shift_lo[4], shift_hi[4];
+    LaneConstants lanes;
 
     bool prepare(const q8::QWeighted& c, int row_bytes)
     {
@@ -183,8 +203,6 @@ struct VnniConv1Cs {
         slots = int(sets.size());
         if (slots != 2) // the loops below are unrolled for 2 slots of 32 outputs (the accumulators stay in registers)
             return false;
-        alignas(64) int32_t b[64], m[64];
-        alignas(64) int64_t sh[64];
         for (int sl = 0; sl < slots; ++sl) {
             if (outs[size_t(sl)].size() != 32 || sets[size_t(sl)].size() > 16)
                 return false;
@@ -213,21 +231,7 @@ struct VnniConv1Cs {
                     w[v][g] = _mm512_load_si512(bytes);
                 }
         }
-        for (int l = 0; l < 64; ++l) {
-            const int o = lane_out[l];
-            int32_t wsum = 0;
-            for (int t = 0; t < 25; ++t)
-                wsum += c.weight[size_t(o) * 25 + t];
-            b[l] = c.bias[size_t(o)] - 128 * wsum;
-            m[l] = c.mult[size_t(o)];
-            sh[l] = c.shift[size_t(o)];
-        }
-        for (int v = 0; v < 4; ++v) {
-            bias[v] = _mm512_load_si512(b + 16 * v);
-            mult[v] = _mm512_load_si512(m + 16 * v);
-            shift_lo[v] = _mm512_load_si512(sh + 16 * v);
-            shift_hi[v] = _mm512_load_si512(sh + 16 * v + 8);
-        }
+        lanes.set(c, lane_out);
         return true;
     }
 
@@ -247,7 +251,7 @@ struct VnniConv1Cs {
                 __m512i acc[4][4];
                 for (int q = 0; q < 4; ++q)
                     for (int v = 0; v < 4; ++v)
-                        acc[q][v] = bias[v];
+                        acc[q][v] = lanes.bias[v];
                 for (int sl = 0; sl < 2; ++sl)
                     for (int q = 0; q < 4; ++q)
                         for (int g = 0; g < 4; ++g) {
@@ -258,8 +262,7 @@ struct VnniConv1Cs {
                             acc[q][2 * sl + 1] = _mm512_dpbusd_epi32(acc[q][2 * sl + 1], xb, w[2 * sl + 1][g]);
                         }
                 for (int v = 0; v < 4; ++v)
-                    storePooled(acc[0][v], acc[1][v], acc[2][v], acc[3][v], mult[v], shift_lo[v], shift_hi[v], relu,
-                                y + (size_t(py) * pool_w + px) * 64 + 16 * v);
+                    lanes.store(v, acc[0][v], acc[1][v], acc[2][v], acc[3][v], relu, y + (size_t(py) * pool_w + px) * 64);
             }
     }
 };

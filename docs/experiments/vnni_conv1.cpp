@@ -44,36 +44,16 @@ namespace {
 
 using namespace ss;
 
-// The maximum of a 2 x 2 window's four accumulator vectors, requantised as q8 does,
-// (acc * mult + 2^(shift-1)) >> shift in 64 bits, clamped, stored as 16 int8.
-inline void storePooled(__m512i a0, __m512i a1, __m512i a2, __m512i a3, __m512i mult, __m512i shift_lo, __m512i shift_hi,
-                        bool relu, int8_t* y)
-{
-    const __m512i a = _mm512_max_epi32(_mm512_max_epi32(a0, a1), _mm512_max_epi32(a2, a3));
-    const __m512i one = _mm512_set1_epi64(1);
-    const __m512i even = _mm512_mul_epi32(a, mult); // lanes 2i, sign-extended 32 x 32 -> 64
-    const __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(mult, 32));
-    // the shifts of lanes 2i and 2i+1 as 64-bit counts
-    const __m512i sh_even = _mm512_permutex2var_epi64(shift_lo, _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), shift_hi);
-    const __m512i sh_odd = _mm512_permutex2var_epi64(shift_lo, _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15), shift_hi);
-    const __m512i re = _mm512_srav_epi64(_mm512_add_epi64(even, _mm512_sllv_epi64(one, _mm512_sub_epi64(sh_even, one))), sh_even);
-    const __m512i ro = _mm512_srav_epi64(_mm512_add_epi64(odd, _mm512_sllv_epi64(one, _mm512_sub_epi64(sh_odd, one))), sh_odd);
-    const __m512i hi64 = _mm512_set1_epi64(127), lo64 = _mm512_set1_epi64(relu ? 0 : -128);
-    const __m512i ce = _mm512_min_epi64(_mm512_max_epi64(re, lo64), hi64);
-    const __m512i co = _mm512_min_epi64(_mm512_max_epi64(ro, lo64), hi64);
-    const __m512i r = _mm512_or_si512(_mm512_and_si512(ce, _mm512_set1_epi64(0xFFFFFFFF)), _mm512_slli_epi64(co, 32));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(y), _mm512_cvtepi32_epi8(r));
-}
-
 // Each lane's output constants, lanes in the order lane_out gives: the bias (less 128 x the sum of
-// the output's weights, for the + 128 input) and the requantisation multiplier and shift.
+// the output's weights, for the + 128 input) and the requantisation's multiplier, shift and rounding
+// term, the last three as 64-bit lanes for the even and the odd 32-bit lanes apart.
 struct LaneConstants {
-    __m512i bias[4], mult[4], shift_lo[4], shift_hi[4];
+    __m512i bias[4], mult[4], mult_odd[4], shift_even[4], shift_odd[4], round_even[4], round_odd[4];
 
     void set(const q8::QWeighted& c, const int* lane_out)
     {
         alignas(64) int32_t b[64], m[64];
-        alignas(64) int64_t sh[64];
+        alignas(64) int64_t m_odd[32], sh_even[32], sh_odd[32], rd_even[32], rd_odd[32];
         for (int l = 0; l < 64; ++l) {
             const int o = lane_out[l];
             int32_t wsum = 0;
@@ -81,20 +61,38 @@ struct LaneConstants {
                 wsum += c.weight[size_t(o) * c.N + t];
             b[l] = c.bias[size_t(o)] - 128 * wsum;
             m[l] = c.mult[size_t(o)];
-            sh[l] = c.shift[size_t(o)];
+            const int64_t sh = c.shift[size_t(o)], rd = int64_t(1) << (sh - 1);
+            (l % 2 ? sh_odd : sh_even)[l / 2] = sh;
+            (l % 2 ? rd_odd : rd_even)[l / 2] = rd;
+            if (l % 2)
+                m_odd[l / 2] = m[l];
         }
         for (int v = 0; v < 4; ++v) {
             bias[v] = _mm512_load_si512(b + 16 * v);
             mult[v] = _mm512_load_si512(m + 16 * v);
-            shift_lo[v] = _mm512_load_si512(sh + 16 * v);
-            shift_hi[v] = _mm512_load_si512(sh + 16 * v + 8);
+            mult_odd[v] = _mm512_load_si512(m_odd + 8 * v);
+            shift_even[v] = _mm512_load_si512(sh_even + 8 * v);
+            shift_odd[v] = _mm512_load_si512(sh_odd + 8 * v);
+            round_even[v] = _mm512_load_si512(rd_even + 8 * v);
+            round_odd[v] = _mm512_load_si512(rd_odd + 8 * v);
         }
     }
 
-    // output vector v of a window's 4 positions, pooled, requantised and stored (16 int8 at y + 16 v)
+    // Output vector v of a 2 x 2 window: the maximum of its four positions' accumulators,
+    // requantised as q8 does ((acc * mult + 2^(shift-1)) >> shift in 64 bits, clamped), stored as
+    // 16 int8 at y + 16 v.
     void store(int v, __m512i a0, __m512i a1, __m512i a2, __m512i a3, bool relu, int8_t* y) const
     {
-        storePooled(a0, a1, a2, a3, mult[v], shift_lo[v], shift_hi[v], relu, y + 16 * v);
+        const __m512i a = _mm512_max_epi32(_mm512_max_epi32(a0, a1), _mm512_max_epi32(a2, a3));
+        const __m512i even = _mm512_mul_epi32(a, mult[v]); // lanes 2i, sign-extended 32 x 32 -> 64
+        const __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(a, 32), mult_odd[v]);
+        const __m512i re = _mm512_srav_epi64(_mm512_add_epi64(even, round_even[v]), shift_even[v]);
+        const __m512i ro = _mm512_srav_epi64(_mm512_add_epi64(odd, round_odd[v]), shift_odd[v]);
+        const __m512i hi64 = _mm512_set1_epi64(127), lo64 = _mm512_set1_epi64(relu ? 0 : -128);
+        const __m512i ce = _mm512_min_epi64(_mm512_max_epi64(re, lo64), hi64);
+        const __m512i co = _mm512_min_epi64(_mm512_max_epi64(ro, lo64), hi64);
+        const __m512i r = _mm512_or_si512(_mm512_and_si512(ce, _mm512_set1_epi64(0xFFFFFFFF)), _mm512_slli_epi64(co, 32));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(y + 16 * v), _mm512_cvtepi32_epi8(r));
     }
 };
 
